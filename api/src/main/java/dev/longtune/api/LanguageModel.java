@@ -1,0 +1,63 @@
+package dev.longtune.api;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A loaded decoder-only language model: the thing a fine-tuning method trains and an evaluator scores.
+ *
+ * <p><b>Memory.</b> Parameters live in {@link #manager()}. Every array {@link #forward} returns is attached to the
+ * manager of {@code input.inputIds()} (activations come first in every op), so a caller that creates its inputs in
+ * a per-step sub-manager frees everything the step produced by closing it.
+ *
+ * <p><b>Training.</b> {@link #parameters()} exposes every weight under its Hugging Face name; a method makes some
+ * trainable with {@code setRequiresGradient(true)} and leaves the rest frozen.
+ */
+public interface LanguageModel extends AutoCloseable {
+
+    /** The architecture plugin's name, e.g. {@code llama}. */
+    String architecture();
+
+    ModelConfig config();
+
+    TextTokenizer tokenizer();
+
+    /** The manager that owns the parameters. */
+    NDManager manager();
+
+    /** Every parameter under its Hugging Face name, in checkpoint order. Tied weights appear once. */
+    Map<String, NDArray> parameters();
+
+    /** Logits {@code [B, T, V]} in float32 for the given tokens; see {@link ForwardInput}. */
+    NDArray forward(ForwardInput input);
+
+    /** A key/value cache for incremental decoding of {@code batchSize} sequences of up to {@code capacity} tokens. */
+    KvCache newCache(int batchSize, int capacity);
+
+    /**
+     * Generates a continuation of {@code promptIds} (which should already carry BOS if the model wants one).
+     * Native memory stays flat however many tokens are generated.
+     */
+    Generation generate(int[] promptIds, GenerationOptions options, TokenListener listener);
+
+    /**
+     * Writes the model in Hugging Face layout ({@code config.json} with unknown keys kept,
+     * {@code model.safetensors}, tokenizer files copied alongside). Writes into a temporary folder and renames it, so
+     * an interrupted save never leaves a half-written checkpoint at {@code directory}.
+     */
+    void save(Path directory) throws IOException;
+
+    @Override
+    void close();
+
+    /** Receives each generated token as soon as it is sampled (for streaming and progress). */
+    @FunctionalInterface
+    interface TokenListener {
+        TokenListener NONE = id -> {};
+
+        void onToken(int tokenId);
+    }
+}

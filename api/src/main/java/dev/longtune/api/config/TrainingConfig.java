@@ -1,0 +1,64 @@
+package dev.longtune.api.config;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+/**
+ * The {@code training:} section: the loop every method shares. Names follow Hugging Face's TrainingArguments.
+ *
+ * @param epochs passes over the training data (ignored when {@code maxSteps > 0})
+ * @param maxSteps optimiser steps to run; 0 = derived from {@code epochs}
+ * @param batchSize sequences per micro-batch
+ * @param gradientAccumulationSteps micro-batches per optimiser step
+ * @param lrScheduler {@code constant}, {@code linear} or {@code cosine} (each after linear warm-up)
+ * @param warmupSteps linear warm-up steps; when 0, {@code warmupRatio * totalSteps} is used
+ * @param minLrRatio floor of the decay, as a fraction of {@code learningRate}
+ * @param maxGradNorm global L2 norm clipping threshold (0 = off)
+ * @param weightDecay decoupled (AdamW) weight decay; never applied to norms and biases
+ * @param logEvery optimiser steps between metric rows
+ * @param saveEvery optimiser steps between checkpoints (0 = only at the end)
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record TrainingConfig(
+        Integer epochs,
+        Integer maxSteps,
+        Integer batchSize,
+        Integer gradientAccumulationSteps,
+        Double learningRate,
+        String lrScheduler,
+        Integer warmupSteps,
+        Double warmupRatio,
+        Double minLrRatio,
+        Double weightDecay,
+        Double adamBeta1,
+        Double adamBeta2,
+        Double adamEpsilon,
+        Double maxGradNorm,
+        Integer logEvery,
+        Integer saveEvery) {
+
+    public TrainingConfig {
+        epochs = epochs == null ? 1 : epochs;
+        maxSteps = maxSteps == null ? 0 : maxSteps;
+        batchSize = batchSize == null ? 8 : batchSize;
+        gradientAccumulationSteps = gradientAccumulationSteps == null ? 1 : gradientAccumulationSteps;
+        learningRate = learningRate == null ? 2e-5 : learningRate;
+        lrScheduler = lrScheduler == null ? "cosine" : lrScheduler;
+        warmupSteps = warmupSteps == null ? 0 : warmupSteps;
+        warmupRatio = warmupRatio == null ? 0.0 : warmupRatio;
+        minLrRatio = minLrRatio == null ? 0.0 : minLrRatio;
+        weightDecay = weightDecay == null ? 0.0 : weightDecay;
+        adamBeta1 = adamBeta1 == null ? 0.9 : adamBeta1;
+        adamBeta2 = adamBeta2 == null ? 0.999 : adamBeta2;
+        adamEpsilon = adamEpsilon == null ? 1e-8 : adamEpsilon;
+        maxGradNorm = maxGradNorm == null ? 1.0 : maxGradNorm;
+        logEvery = logEvery == null ? 10 : logEvery;
+        saveEvery = saveEvery == null ? 0 : saveEvery;
+    }
+
+    /** All defaults. */
+    public static TrainingConfig defaults() {
+        return new TrainingConfig(null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null);
+    }
+}
