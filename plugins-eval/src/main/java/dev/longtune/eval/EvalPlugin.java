@@ -1,0 +1,18 @@
+package dev.longtune.eval;
+
+import dev.longtune.api.EvaluatorFactory;
+import dev.longtune.api.LongtunePlugin;
+import dev.longtune.eval.perplexity.PerplexityFactory;
+import java.util.List;
+
+/**
+ * The built-in evaluators. Listed in {@code META-INF/services/dev.longtune.api.LongtunePlugin}; a new evaluator is
+ * one more factory in this list.
+ */
+public final class EvalPlugin implements LongtunePlugin {
+
+    @Override
+    public List<EvaluatorFactory<?>> evaluators() {
+        return List.of(new PerplexityFactory());
+    }
+}
