@@ -33,17 +33,13 @@ public final class PluginCatalog {
             @Family(PluginFamily.CONTEXT) Map<String, PluginFactory<?>> contexts,
             @Family(PluginFamily.METHOD) Map<String, PluginFactory<?>> methods,
             @Family(PluginFamily.EVALUATOR) Map<String, PluginFactory<?>> evaluators,
-            List<DiscoveredPlugin> plugins) {
+            List<Contribution> contributions) {
         byFamily.put(PluginFamily.MODEL, new TreeMap<>(models));
         byFamily.put(PluginFamily.CONTEXT, new TreeMap<>(contexts));
         byFamily.put(PluginFamily.METHOD, new TreeMap<>(methods));
         byFamily.put(PluginFamily.EVALUATOR, new TreeMap<>(evaluators));
-        for (DiscoveredPlugin p : plugins) {
-            for (PluginFamily f : PluginFamily.values()) {
-                for (PluginFactory<?> factory : f.factoriesOf(p.plugin())) {
-                    origins.put(factory, p);
-                }
-            }
+        for (Contribution c : contributions) {
+            origins.put(c.factory(), c.plugin());
         }
     }
 

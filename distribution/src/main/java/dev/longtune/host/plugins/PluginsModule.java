@@ -7,6 +7,7 @@ import dev.longtune.api.LongtuneException;
 import dev.longtune.api.PluginFactory;
 import dev.longtune.api.PluginFamily;
 import dev.longtune.api.plugin.DiscoveredPlugin;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -33,6 +34,7 @@ public final class PluginsModule extends AbstractModule {
                     new TypeLiteral<PluginFactory<?>>() {}, new FamilyQualifier(family)));
             seen.put(family, new HashMap<>());
         }
+        List<Contribution> contributions = new ArrayList<>();
         for (DiscoveredPlugin plugin : plugins) {
             for (PluginFamily family : PluginFamily.values()) {
                 for (PluginFactory<?> factory : family.factoriesOf(plugin.plugin())) {
@@ -45,10 +47,11 @@ public final class PluginsModule extends AbstractModule {
                                 + ". Remove one of the jars (names must be unique within a family).");
                     }
                     binders.get(family).addBinding(name).toInstance(factory);
+                    contributions.add(new Contribution(family, factory, plugin));
                 }
             }
         }
-        bind(new TypeLiteral<List<DiscoveredPlugin>>() {}).toInstance(plugins);
+        bind(new TypeLiteral<List<Contribution>>() {}).toInstance(List.copyOf(contributions));
     }
 
     private static void checkName(PluginFamily family, String name, DiscoveredPlugin plugin) {

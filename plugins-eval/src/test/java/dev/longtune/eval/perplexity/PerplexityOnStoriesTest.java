@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -80,6 +81,25 @@ class PerplexityOnStoriesTest {
 
             assertTrue(Files.isRegularFile(out.resolve("eval/perplexity-strided.json")));
             assertEquals(3, context.rows("eval").size());
+        }
+    }
+
+    /**
+     * Each window's arrays live in a sub-manager closed after the window, so a second identical evaluation leaves
+     * no more arrays behind than the first (the first may warm the model's own caches, such as its masks).
+     */
+    @Test
+    void windowsLeaveNoArraysBehind() throws Exception {
+        Path dir = Fixtures.stories260K();
+        ObjectNode config = (ObjectNode) new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        try (TestRunContext context = new TestRunContext(out);
+                LanguageModel model = new LlamaArchitecture().load(new NoOptions(), new ModelLoadRequest(dir, config,
+                        null, DataType.FLOAT32, Device.cpu(), context.manager()))) {
+            PerplexityOptions options = new PerplexityOptions(32, 8, null, null);
+            evaluate(model, context, options, "warm-up");
+            int before = ((BaseNDManager) context.manager()).getManagedArrays().size();
+            evaluate(model, context, options, "again");
+            assertEquals(before, ((BaseNDManager) context.manager()).getManagedArrays().size());
         }
     }
 }

@@ -62,6 +62,7 @@ public final class LlamaModel implements LanguageModel {
     private final NDIndex lowHalf;
     private final NDIndex highHalf;
     private final float scale;
+    private final float eps;
     private boolean closed;
 
     LlamaModel(LlamaConfig config, ModelConfig modelConfig, ObjectNode rawConfig, HfTextTokenizer tokenizer,
@@ -92,6 +93,7 @@ public final class LlamaModel implements LanguageModel {
         this.lowHalf = new NDIndex().addAllDim().addAllDim().addAllDim().addSliceDim(0, half);
         this.highHalf = new NDIndex().addAllDim().addAllDim().addAllDim().addSliceDim(half, config.headDim());
         this.scale = (float) (1.0 / Math.sqrt(config.headDim()));
+        this.eps = (float) config.rmsNormEps();
     }
 
     @Override
@@ -201,28 +203,19 @@ public final class LlamaModel implements LanguageModel {
         x = rmsNorm(h, w.postNorm());
         NDArray g = linear(x, w.gate(), w.gateBias());
         NDArray u = linear(x, w.up(), w.upBias());
-        return h.add(linear(g.mul(g.getNDArrayInternal().sigmoid()).mul(u), w.down(), w.downBias()));
+        return h.add(linear(LlamaOps.silu(g).mul(u), w.down(), w.downBias()));
     }
 
-    /** {@code x·cos + rotate_half(x)·sin}, with rotate_half(x)·sin = [x_hi, x_lo]·[-sin, +sin]. */
     private NDArray applyRope(NDArray x, NDArray cos, NDArray sinSigned) {
-        NDArray swapped = x.get(highHalf).concat(x.get(lowHalf), -1);
-        return x.mul(cos).add(swapped.mul(sinSigned));
+        return LlamaOps.rope(x, cos, sinSigned, lowHalf, highHalf);
     }
 
-    /** Llama RMSNorm: statistic in fp32, cast back, then times the weight (activation first, so no leak). */
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        float eps = (float) config.rmsNormEps();
-        if (x.getDataType() == DataType.FLOAT32) {
-            return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(weight);
-        }
-        NDArray x32 = x.toType(DataType.FLOAT32, false);
-        NDArray y = x32.div(x32.square().mean(new int[] {-1}, true).add(eps).sqrt());
-        return y.toType(x.getDataType(), false).mul(weight);
+        return LlamaOps.rmsNorm(x, weight, eps);
     }
 
     private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+        return LlamaOps.linear(x, weight, bias);
     }
 
     /** cos/sin for the positions of this call, attached to {@code m}: [T, hd] or, with explicit ids, [B, 1, T, hd]. */

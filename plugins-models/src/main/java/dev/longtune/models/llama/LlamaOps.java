@@ -1,0 +1,50 @@
+package dev.longtune.models.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * The Llama building blocks as static functions on NDArrays (DJL has no RMSNorm, SiLU or rotate_half). The
+ * activation is always the first operand, so results attach to the activation's manager, never to a parameter's.
+ * Public so fine-tuning methods (LoRA wrappers and the like) compute exactly what the model computes.
+ */
+public final class LlamaOps {
+
+    private LlamaOps() {}
+
+    /** {@code x·Wᵀ + b} through torch's addmm; W is [out, in] as in HF; {@code bias} may be null. */
+    public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+    }
+
+    /**
+     * Llama RMSNorm: {@code x / sqrt(mean(x², -1) + eps)} with the statistic in fp32, cast back to the input dtype,
+     * then times {@code weight} (transformers multiplies after the downcast).
+     */
+    public static NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
+        if (x.getDataType() == DataType.FLOAT32) {
+            return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(weight);
+        }
+        NDArray x32 = x.toType(DataType.FLOAT32, false);
+        NDArray y = x32.div(x32.square().mean(new int[] {-1}, true).add(eps).sqrt());
+        return y.toType(x.getDataType(), false).mul(weight);
+    }
+
+    /** {@code x·sigmoid(x)} (DJL's swish goes through an extra multiply by beta). */
+    public static NDArray silu(NDArray x) {
+        return x.mul(x.getNDArrayInternal().sigmoid());
+    }
+
+    /**
+     * HF rotary embedding on {@code x [..., hd]}: {@code x·cos + rotate_half(x)·sin}, computed as
+     * {@code x·cos + [x_hi, x_lo]·sinSigned} where {@code sinSigned = [-sin, +sin]} (sign flips are exact).
+     *
+     * @param lowHalf index selecting {@code [..., :hd/2]}
+     * @param highHalf index selecting {@code [..., hd/2:]}
+     */
+    public static NDArray rope(NDArray x, NDArray cos, NDArray sinSigned, NDIndex lowHalf, NDIndex highHalf) {
+        NDArray swapped = x.get(highHalf).concat(x.get(lowHalf), -1);
+        return x.mul(cos).add(swapped.mul(sinSigned));
+    }
+}

@@ -1,0 +1,77 @@
+package dev.longtune.models.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.longtune.api.ForwardInput;
+import dev.longtune.api.Generation;
+import dev.longtune.api.GenerationOptions;
+import dev.longtune.api.nd.TokenLoss;
+import dev.longtune.models.TestModels;
+import dev.longtune.models.llama.LlamaModel;
+import java.util.Random;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Reports speed on stories260K: generation tokens/s, forward time and forward+backward time per step at seq 256.
+ * Not run by default (tag "benchmark"); run with
+ * {@code ./mvnw -o -pl plugins-models test -Dtest=ModelBenchmark -Dgroups=benchmark -Dsurefire.failIfNoSpecifiedTests=false}.
+ * Prints numbers, asserts nothing about time.
+ */
+@Tag("benchmark")
+class ModelBenchmark {
+
+    @Test
+    void report() throws Exception {
+        try (NDManager root = NDManager.newBaseManager(Device.cpu()); LlamaModel model = TestModels.stories(root)) {
+            GenerationOptions opts = new GenerationOptions(500, 1f, 0, 1f, 1L, false);
+            model.generate(new int[] {1}, opts, null); // warm-up
+            Generation g = model.generate(new int[] {1}, opts, null);
+            System.out.printf("generate: %d tokens in %.1f ms = %.0f tokens/s%n", g.tokenIds().length,
+                    g.nanos() / 1e6, g.tokensPerSecond());
+            for (int batch : new int[] {1, 4}) {
+                int seq = 256;
+                long[] ids = new long[batch * seq];
+                Random r = new Random(1);
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = 3 + r.nextInt(500);
+                }
+                model.parameters().values().forEach(p -> p.setRequiresGradient(true));
+                int warm = 5;
+                int runs = 20;
+                long fwd = 0;
+                long fb = 0;
+                for (int i = 0; i < warm + runs; i++) {
+                    try (NDManager step = root.newSubManager()) {
+                        NDArray in = step.create(ids, new Shape(batch, seq));
+                        long t0 = System.nanoTime();
+                        model.forward(ForwardInput.of(in)).get(0, 0, 0).getFloat();
+                        long t1 = System.nanoTime();
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            NDArray logits = model.forward(ForwardInput.training(in));
+                            NDArray loss = TokenLoss.shiftedNll(logits, in).mean();
+                            gc.backward(loss);
+                        }
+                        long t2 = System.nanoTime();
+                        if (i >= warm) {
+                            fwd += t1 - t0;
+                            fb += t2 - t1;
+                        }
+                    }
+                }
+                for (NDArray p : model.parameters().values()) {
+                    try (NDArray grad = p.getGradient()) {
+                        grad.getShape();
+                    }
+                    p.setRequiresGradient(false);
+                }
+                System.out.printf("B=%d T=%d: forward %.2f ms, forward+backward %.2f ms per step (mean of %d)%n",
+                        batch, seq, fwd / 1e6 / runs, fb / 1e6 / runs, runs);
+            }
+        }
+    }
+}
