@@ -21,6 +21,7 @@ final class ConsoleProgress implements RunContext.Progress {
     private final long start = System.nanoTime();
     private final long logIntervalNanos;
     private long done;
+    private long printedDone = -1;
     private long lastPrint;
     private String status = "";
 
@@ -47,10 +48,13 @@ final class ConsoleProgress implements RunContext.Progress {
 
     @Override
     public synchronized void close() {
-        print(true);
+        if (interactive || printedDone != done) {
+            print(true);
+        }
     }
 
     private void print(boolean last) {
+        printedDone = done;
         String line = render(System.nanoTime());
         if (interactive) {
             out.print("\r" + line + (last ? "\n" : ""));

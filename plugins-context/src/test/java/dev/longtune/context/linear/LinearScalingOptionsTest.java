@@ -55,7 +55,14 @@ class LinearScalingOptionsTest {
         LongtuneException e = assertThrows(LongtuneException.class, () -> bind(yamlOptions("facter: 4\n")));
         assertTrue(e.getMessage().contains("unknown key 'facter'"), e.getMessage());
         assertTrue(e.getMessage().contains("did you mean 'factor'"), e.getMessage());
-        assertTrue(e.getMessage().contains("context"), e.getMessage());
+        assertTrue(e.getMessage().contains("valid keys: factor, original_max_position_embeddings"), e.getMessage());
+    }
+
+    @Test
+    void stillRejectsUnknownKeysInAConfigJsonNode() {
+        LongtuneException e = assertThrows(LongtuneException.class,
+                () -> bind(json("{\"rope_type\": \"linear\", \"factor\": 2, \"low_freq_factor\": 1}")));
+        assertTrue(e.getMessage().contains("unknown key 'low_freq_factor'"), e.getMessage());
     }
 
     @Test

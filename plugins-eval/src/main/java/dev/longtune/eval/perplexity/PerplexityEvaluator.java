@@ -19,17 +19,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * Sliding-window perplexity, as in Hugging Face's perplexity guide (numerics spec F): windows of {@code max_length}
  * tokens moved by {@code stride}, each scoring only the tokens no earlier window scored, so every token is predicted
- * once, with up to {@code max_length - stride} tokens of extra context.
+ * once, with up to {@code max_length - stride} tokens of extra context. The windows are planned by
+ * {@link SlidingWindows}; the records become token streams in {@link TokenStreams}.
  *
  * <p>One deliberate difference from the guide: the guide turns each window's mean loss back into a sum by
  * multiplying with {@code labelled - 1}, which undercounts by one whenever the window's first label is already
  * {@code -100} (every overlapping window after the first). Here {@link TokenLoss#shiftedNll} returns the exact sum
  * and count, so the result is the true per-token average. The two agree exactly for {@code stride == max_length}.
+ *
+ * <p>Writes {@code eval/perplexity-<phase>.json} and one row on the {@code eval} metrics stream.
  */
 public final class PerplexityEvaluator implements Evaluator {
 
@@ -53,42 +57,29 @@ public final class PerplexityEvaluator implements Evaluator {
         int stride = options.stride() > 0 ? options.stride() : Math.max(1, maxLength / 2);
         if (stride > maxLength) {
             throw new LongtuneException("perplexity: stride " + stride + " exceeds max_length " + maxLength
-                    + " (the model's context length); lower stride");
+                    + (options.maxLength() > 0 ? "" : " (the model's context length)") + "; lower stride");
         }
 
-        List<int[]> streams = TokenStreams.of(job.records(), context, model.tokenizer(), options.join(),
-                options.maxTokens());
-        int windowCount = streams.stream().mapToInt(s -> SlidingWindows.plan(s.length, maxLength, stride).size())
-                .sum();
-
-        double nllSum = 0;
-        long scored = 0;
-        try (RunContext.Progress progress = context.progress(PerplexityFactory.NAME, windowCount, "window")) {
-            for (int[] stream : streams) {
-                for (Window w : SlidingWindows.plan(stream.length, maxLength, stride)) {
-                    TokenSum s = scoreWindow(model, context, stream, w);
-                    nllSum += s.nll();
-                    scored += s.tokens();
-                    progress.advance(1, Map.of("ppl", String.format("%.3f", Math.exp(nllSum / Math.max(1, scored)))));
-                }
-            }
-        }
-        if (scored == 0) {
+        List<TokenStreams.Stream> streams = TokenStreams.of(job.records(), context, model.tokenizer(), options.join(),
+                options.maxTokens(), options.score());
+        Totals totals = score(model, context, streams, maxLength, stride);
+        if (totals.tokens() == 0) {
             throw new LongtuneException("perplexity: the held-out records gave no token to score (each needs at "
                     + "least one token after BOS)");
         }
 
         Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("perplexity", Math.exp(nllSum / scored));
-        metrics.put("nll_per_token", nllSum / scored);
-        metrics.put("tokens", (double) scored);
-        metrics.put("windows", (double) windowCount);
+        metrics.put("perplexity", Math.exp(totals.nllPerToken()));
+        metrics.put("nll_per_token", totals.nllPerToken());
+        metrics.put("tokens", (double) totals.tokens());
+        metrics.put("windows", (double) totals.windows());
 
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("max_length", maxLength);
         settings.put("stride", stride);
         settings.put("max_tokens", options.maxTokens());
-        settings.put("join", options.join().name().toLowerCase(java.util.Locale.ROOT));
+        settings.put("join", options.join().name().toLowerCase(Locale.ROOT));
+        settings.put("score", options.score().name().toLowerCase(Locale.ROOT));
         settings.put("records", job.records().size());
         settings.put("model_max_positions", model.config().maxPositionEmbeddings());
 
@@ -101,21 +92,54 @@ public final class PerplexityEvaluator implements Evaluator {
         return new EvaluationResult(PerplexityFactory.NAME, metrics, List.of(artifact));
     }
 
-    /** NLL summed over a window's scored tokens, and how many there were. */
-    private record TokenSum(double nll, long tokens) {}
+    /** Summed NLL, scored tokens and forward passes, of one window or of all. */
+    private record Totals(double nll, long tokens, int windows) {
+
+        double nllPerToken() {
+            return nll / tokens;
+        }
+    }
+
+    private static Totals score(LanguageModel model, RunContext context, List<TokenStreams.Stream> streams,
+            int maxLength, int stride) {
+        List<List<Window>> plans = streams.stream().map(s -> SlidingWindows.plan(s.length(), maxLength, stride))
+                .toList();
+        int windows = plans.stream().mapToInt(List::size).sum();
+        double nll = 0;
+        long tokens = 0;
+        try (RunContext.Progress progress = context.progress(PerplexityFactory.NAME, windows, "window")) {
+            for (int i = 0; i < streams.size(); i++) {
+                for (Window w : plans.get(i)) {
+                    Totals window = scoreWindow(model, context, streams.get(i), w);
+                    nll += window.nll();
+                    tokens += window.tokens();
+                    double running = Math.exp(nll / Math.max(1, tokens));
+                    progress.advance(1, Map.of("ppl", String.format(Locale.ROOT, "%.3f", running)));
+                }
+            }
+        }
+        return new Totals(nll, tokens, windows);
+    }
 
     /**
      * One forward pass in its own sub-manager: the inputs are created in it and the model attaches every array of
-     * the pass to the inputs' manager, so closing it frees the window's native memory (logits included).
+     * the pass to the inputs' manager, so closing it frees the window's native memory (logits included). The loss
+     * is read into Java numbers before the manager closes.
      */
-    private static TokenSum scoreWindow(LanguageModel model, RunContext context, int[] stream, Window w) {
+    private static Totals scoreWindow(LanguageModel model, RunContext context, TokenStreams.Stream stream, Window w) {
         try (NDManager window = context.manager().newSubManager()) {
             Shape shape = new Shape(1, w.length());
-            NDArray ids = window.create(SlidingWindows.inputIds(stream, w), shape);
-            NDArray labels = window.create(SlidingWindows.labels(stream, w, TokenLoss.IGNORE), shape);
+            NDArray ids = window.create(SlidingWindows.inputIds(stream.ids(), w), shape);
+            long[] labelValues = SlidingWindows.labels(stream.ids(), w, TokenLoss.IGNORE);
+            for (int i = 0; i < labelValues.length; i++) {
+                if (!stream.scored()[w.begin() + i]) {
+                    labelValues[i] = TokenLoss.IGNORE;
+                }
+            }
+            NDArray labels = window.create(labelValues, shape);
             NDArray logits = model.forward(ForwardInput.of(ids));
             TokenLoss.Sum sum = TokenLoss.shiftedNll(logits, labels);
-            return new TokenSum(sum.sum().getFloat(), sum.tokens());
+            return new Totals(sum.sum().getFloat(), sum.tokens(), 1);
         }
     }
 
@@ -134,6 +158,7 @@ public final class PerplexityEvaluator implements Evaluator {
         return relative;
     }
 
+    /** The phase as a file-name part: {@code before}, {@code after}; anything unsafe becomes {@code _}. */
     private static String safeFileName(String phase) {
         return phase == null || phase.isBlank() ? "eval" : phase.replaceAll("[^A-Za-z0-9._-]", "_");
     }

@@ -14,9 +14,10 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  *     Must not exceed {@code max_length}, since the tokens in between would never be scored
  * @param maxTokens evaluate only the first this many tokens of the joined token stream; 0 (default) means all
  * @param join how records become token streams; see {@link Join}
+ * @param score which tokens count; see {@link Score}
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record PerplexityOptions(Integer maxLength, Integer stride, Integer maxTokens, Join join) {
+public record PerplexityOptions(Integer maxLength, Integer stride, Integer maxTokens, Join join, Score score) {
 
     // Boxed so an absent key binds as null and takes its default here (the binder rejects null for primitives).
     public PerplexityOptions {
@@ -37,11 +38,14 @@ public record PerplexityOptions(Integer maxLength, Integer stride, Integer maxTo
         if (join == null) {
             join = Join.CONCAT;
         }
+        if (score == null) {
+            score = Score.COMPLETION;
+        }
     }
 
     /** All defaults. */
     public static PerplexityOptions defaults() {
-        return new PerplexityOptions(null, null, null, null);
+        return new PerplexityOptions(null, null, null, null, null);
     }
 
     /** How the records' texts become the token stream(s) the windows slide over. */
@@ -60,5 +64,20 @@ public record PerplexityOptions(Integer maxLength, Integer stride, Integer maxTo
          */
         @JsonProperty("separate")
         SEPARATE
+    }
+
+    /** Which tokens of a record are scored (all of them are still read as context). */
+    public enum Score {
+        /**
+         * Only the completion (the response of a prompt/completion or Alpaca record; everything for plain text).
+         * This is what supervised fine-tuning optimises (prompt tokens are masked from its loss), so it is the
+         * held-out number that tells whether fine-tuning worked; scoring the prompt too would mostly measure how
+         * well the model still predicts the fixed instruction template.
+         */
+        @JsonProperty("completion")
+        COMPLETION,
+        /** Every token after BOS: the language-modelling perplexity of the whole text. */
+        @JsonProperty("full")
+        FULL
     }
 }

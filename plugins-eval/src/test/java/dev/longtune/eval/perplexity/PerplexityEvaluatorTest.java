@@ -66,10 +66,39 @@ class PerplexityEvaluatorTest {
         return s;
     }
 
+    /** A prompt/completion record of whitespace-separated token ids. */
+    private static DataRecord promptCompletion(int line, int[] prompt, int[] completion) {
+        String p = Arrays.stream(prompt).mapToObj(String::valueOf).collect(Collectors.joining(" "));
+        String c = Arrays.stream(completion).mapToObj(String::valueOf).collect(Collectors.joining(" "));
+        return new DataRecord("held-out.jsonl", line, JsonNodeFactory.instance.objectNode().put("prompt", p + " ")
+                .put("completion", c));
+    }
+
+    @Test
+    void completionScoringCountsOnlyCompletionTokensWhileFullCountsAll() throws Exception {
+        int[] prompt = {1, 2, 3, 4, 5};
+        int[] completion = {6, 7, 8};
+        // Hand count: BOS + 5 prompt + 3 completion = 9 tokens; "completion" scores the 3 completion tokens (each
+        // predicted from the previous one), "full" scores the 8 tokens after BOS.
+        double expectedCompletion = 0;
+        int[] stream = {TableModel.BOS, 1, 2, 3, 4, 5, 6, 7, 8};
+        TableModel model = bigram(64);
+        for (int t = 6; t < stream.length; t++) {
+            expectedCompletion += model.nll(stream[t - 1], stream[t]);
+        }
+        EvaluationResult c = run(model, new PerplexityOptions(16, 16, 0, null, PerplexityOptions.Score.COMPLETION),
+                List.of(promptCompletion(1, prompt, completion)));
+        assertEquals(3.0, c.metrics().get("tokens"));
+        assertEquals(expectedCompletion / 3, c.metrics().get("nll_per_token"), 1e-5);
+        EvaluationResult f = run(model, new PerplexityOptions(16, 16, 0, null, PerplexityOptions.Score.FULL),
+                List.of(promptCompletion(1, prompt, completion)));
+        assertEquals(8.0, f.metrics().get("tokens"));
+    }
+
     @Test
     void uniformLogitsGivePerplexityExactlyTheVocabularySize() throws Exception {
         for (int stride : new int[] {4, 8}) {
-            EvaluationResult r = run(TableModel.uniform(VOCAB, 64), new PerplexityOptions(8, stride, 0, null),
+            EvaluationResult r = run(TableModel.uniform(VOCAB, 64), new PerplexityOptions(8, stride, 0, null, null),
                     List.of(record(1, NINETEEN)));
             assertEquals(VOCAB, r.metrics().get("perplexity"), 1e-4, "stride " + stride);
             assertEquals(Math.log(VOCAB), r.metrics().get("nll_per_token"), 1e-6, "stride " + stride);
@@ -79,7 +108,7 @@ class PerplexityEvaluatorTest {
     @Test
     void overlappingWindowsScoreEveryTokenButTheFirst() throws Exception {
         TableModel model = bigram(64);
-        EvaluationResult r = run(model, new PerplexityOptions(8, 4, 0, null), List.of(record(1, NINETEEN)));
+        EvaluationResult r = run(model, new PerplexityOptions(8, 4, 0, null, null), List.of(record(1, NINETEEN)));
         int[] s = withBos(NINETEEN);
         // N = 20: windows [0,8) [4,12) [8,16) [12,20); scored 7 + 4 + 4 + 4 = 19 = N - 1.
         assertEquals(19.0, r.metrics().get("tokens"));
@@ -96,7 +125,7 @@ class PerplexityEvaluatorTest {
     @Test
     void nonOverlappingWindowsLoseEachWindowsFirstToken() throws Exception {
         TableModel model = bigram(64);
-        EvaluationResult r = run(model, new PerplexityOptions(8, 8, 0, null), List.of(record(1, NINETEEN)));
+        EvaluationResult r = run(model, new PerplexityOptions(8, 8, 0, null, null), List.of(record(1, NINETEEN)));
         int[] s = withBos(NINETEEN);
         // Windows [0,8) [8,16) [16,20): tokens 0, 8 and 16 have nothing before them in their window, so
         // N - windows = 20 - 3 = 17 are scored.
@@ -116,7 +145,7 @@ class PerplexityEvaluatorTest {
         TableModel model = bigram(64);
         int[] a = {3, 4, 5};
         int[] b = {6, 7};
-        EvaluationResult r = run(model, new PerplexityOptions(8, 4, 0, Join.CONCAT), List.of(record(1, a),
+        EvaluationResult r = run(model, new PerplexityOptions(8, 4, 0, Join.CONCAT, null), List.of(record(1, a),
                 record(2, b)));
         // One stream [BOS 3 4 5 BOS 6 7]: N = 7, one window, 6 scored tokens.
         assertEquals(List.of(List.of(0L, 3L, 4L, 5L, 0L, 6L, 7L)), model.seenInputs.stream()
@@ -127,9 +156,10 @@ class PerplexityEvaluatorTest {
     @Test
     void separateScoresEachRecordOnItsOwn() throws Exception {
         TableModel model = bigram(64);
-        EvaluationResult r = run(model, new PerplexityOptions(8, 4, 0, Join.SEPARATE),
-                List.of(record(1, NINETEEN), record(2, 6, 7)));
-        // (20 - 1) + (3 - 1) tokens; 4 windows for the first record, 1 for the second.
+        EvaluationResult r = run(model, new PerplexityOptions(8, 4, 0, Join.SEPARATE, null),
+                List.of(record(1, NINETEEN), record(2, 6, 7), record(3)));
+        // (20 - 1) + (3 - 1) tokens; 4 windows for the first record, 1 for the second, none for the empty third
+        // (a bare BOS predicts nothing).
         assertEquals(21.0, r.metrics().get("tokens"));
         assertEquals(5.0, r.metrics().get("windows"));
         assertEquals(0L, model.seenInputs.get(4)[0], "the second record's window starts at its own BOS");
@@ -137,7 +167,7 @@ class PerplexityEvaluatorTest {
 
     @Test
     void maxTokensCapsTheStream() throws Exception {
-        EvaluationResult r = run(bigram(64), new PerplexityOptions(8, 4, 10, null), List.of(record(1, NINETEEN)));
+        EvaluationResult r = run(bigram(64), new PerplexityOptions(8, 4, 10, null, null), List.of(record(1, NINETEEN)));
         assertEquals(9.0, r.metrics().get("tokens"), "10 tokens kept, 9 of them predicted");
     }
 
@@ -152,7 +182,7 @@ class PerplexityEvaluatorTest {
     @Test
     void writesTheReportAndAMetricsRow() throws Exception {
         try (TestRunContext context = new TestRunContext(out)) {
-            EvaluationResult r = new PerplexityEvaluator(new PerplexityOptions(8, 4, 0, null)).evaluate(
+            EvaluationResult r = new PerplexityEvaluator(new PerplexityOptions(8, 4, 0, null, null)).evaluate(
                     new EvaluationJob(TableModel.uniform(VOCAB, 64), List.of(record(1, NINETEEN)), "after", context));
             assertEquals("perplexity", r.evaluator());
             assertEquals(List.of(Path.of("eval", "perplexity-after.json")), r.artifacts());

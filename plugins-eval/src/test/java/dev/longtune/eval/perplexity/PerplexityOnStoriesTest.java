@@ -62,8 +62,8 @@ class PerplexityOnStoriesTest {
         try (TestRunContext context = new TestRunContext(out);
                 LanguageModel model = new LlamaArchitecture().load(new NoOptions(), new ModelLoadRequest(dir, config,
                         null, DataType.FLOAT32, Device.cpu(), context.manager()))) {
-            EvaluationResult tiled = evaluate(model, context, new PerplexityOptions(32, 32, null, null), "tiled");
-            EvaluationResult strided = evaluate(model, context, new PerplexityOptions(32, 8, null, null), "strided");
+            EvaluationResult tiled = evaluate(model, context, new PerplexityOptions(32, 32, null, null, null), "tiled");
+            EvaluationResult strided = evaluate(model, context, new PerplexityOptions(32, 16, null, null, null), "strided");
             EvaluationResult whole = evaluate(model, context, PerplexityOptions.defaults(), "whole");
 
             double ppl = strided.metrics().get("perplexity");
@@ -95,7 +95,7 @@ class PerplexityOnStoriesTest {
         try (TestRunContext context = new TestRunContext(out);
                 LanguageModel model = new LlamaArchitecture().load(new NoOptions(), new ModelLoadRequest(dir, config,
                         null, DataType.FLOAT32, Device.cpu(), context.manager()))) {
-            PerplexityOptions options = new PerplexityOptions(32, 8, null, null);
+            PerplexityOptions options = new PerplexityOptions(32, 16, 96, null, null);
             evaluate(model, context, options, "warm-up");
             int before = ((BaseNDManager) context.manager()).getManagedArrays().size();
             evaluate(model, context, options, "again");

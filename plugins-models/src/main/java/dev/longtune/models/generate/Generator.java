@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * preallocated, so native memory stays flat however many tokens are generated.
  *
  * <p>Generation ends after {@code maxNewTokens}, after EOS when {@code stopAtEos}, or when the sequence fills the
- * model's context ({@code config().maxPositionEmbeddings()}); the last case is logged and returns what was made.
+ * model's context ({@code config().maxPositionEmbeddings()}, prompt included, like transformers' {@code max_length});
+ * the last case is logged and returns what was made.
  */
 public final class Generator {
 
@@ -56,7 +57,7 @@ public final class Generator {
                 if (count >= options.maxNewTokens() || (options.stopAtEos() && next == eos)) {
                     break;
                 }
-                if (cache.length() + 1 > capacity) {
+                if (prompt.length + count >= context) {
                     LOG.warn("generation stopped after {} tokens: the sequence reached the model's context of {} "
                             + "positions", count, context);
                     break;
