@@ -1,16 +1,26 @@
 package dev.longtune.api.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.BeanDescription;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.longtune.api.LongtuneException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.ToIntFunction;
 
 /**
@@ -41,6 +51,10 @@ public final class OptionsBinder {
     public static <O> O bind(ObjectNode node, Class<O> type, String subject, String yamlPath,
             ToIntFunction<String> lineOf) {
         Objects.requireNonNull(node, "node");
+        // Unknown keys are checked first, by us: Jackson calls a record's constructor before it reports an unknown
+        // key, so a misspelt required key ("facter: 4") would otherwise surface as the constructor's "'factor' is
+        // required" instead of "unknown key 'facter' — did you mean 'factor'?".
+        checkKeys(node, type, subject, yamlPath, lineOf);
         try {
             return MAPPER.treeToValue(node, type);
         } catch (UnrecognizedPropertyException e) {
@@ -74,6 +88,64 @@ public final class OptionsBinder {
             throw new LongtuneException(at(yamlPath, lineOf) + ": invalid options for " + subject + ": "
                     + e.getOriginalMessage());
         }
+    }
+
+    /** The YAML keys a record accepts (naming strategy applied), or empty when it accepts anything. */
+    static Optional<Set<String>> knownKeys(Class<?> type) {
+        if (!type.isRecord() || hasDelegatingCreator(type)) {
+            return Optional.empty();
+        }
+        BeanDescription desc = MAPPER.getDeserializationConfig().introspect(MAPPER.constructType(type));
+        JsonIgnoreProperties.Value ignorals = MAPPER.getDeserializationConfig()
+                .getDefaultPropertyIgnorals(type, desc.getClassInfo());
+        if (ignorals.getIgnoreUnknown()) {
+            return Optional.empty();
+        }
+        Set<String> keys = new TreeSet<>(ignorals.findIgnoredForDeserialization());
+        for (BeanPropertyDefinition p : desc.findProperties()) {
+            keys.add(p.getName());
+        }
+        return Optional.of(keys);
+    }
+
+    private static void checkKeys(JsonNode node, Class<?> type, String subject, String yamlPath,
+            ToIntFunction<String> lineOf) {
+        if (!node.isObject()) {
+            return;
+        }
+        Optional<Set<String>> known = knownKeys(type);
+        if (known.isEmpty()) {
+            return;
+        }
+        BeanDescription desc = MAPPER.getDeserializationConfig().introspect(MAPPER.constructType(type));
+        Map<String, Class<?>> nested = new HashMap<>();
+        for (BeanPropertyDefinition p : desc.findProperties()) {
+            nested.put(p.getName(), p.getRawPrimaryType());
+        }
+        var names = node.fieldNames();
+        while (names.hasNext()) {
+            String key = names.next();
+            String path = yamlPath == null || yamlPath.isEmpty() ? key : yamlPath + "." + key;
+            if (!known.get().contains(key)) {
+                List<String> valid = new ArrayList<>(known.get());
+                throw new LongtuneException(at(path, lineOf) + ": unknown key '" + key + "' for " + subject
+                        + (valid.isEmpty() ? " (it takes no options)" : "; valid keys: " + String.join(", ", valid))
+                        + Suggestions.didYouMean(key, valid));
+            }
+            Class<?> child = nested.get(key);
+            if (child != null && child.isRecord()) {
+                checkKeys(node.get(key), child, subject, path, lineOf);
+            }
+        }
+    }
+
+    private static boolean hasDelegatingCreator(Class<?> type) {
+        for (var m : type.getDeclaredMethods()) {
+            if (m.isAnnotationPresent(JsonCreator.class)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** "context.factor (line 8)" or just the path. */

@@ -147,10 +147,11 @@ class PerplexityEvaluatorTest {
         int[] b = {6, 7};
         EvaluationResult r = run(model, new PerplexityOptions(8, 4, 0, Join.CONCAT, null), List.of(record(1, a),
                 record(2, b)));
-        // One stream [BOS 3 4 5 BOS 6 7]: N = 7, one window, 6 scored tokens.
+        // One stream [BOS 3 4 5 BOS 6 7]: N = 7, one window; the record tokens are scored (5), the BOS separators
+        // are not (they belong to no record's text).
         assertEquals(List.of(List.of(0L, 3L, 4L, 5L, 0L, 6L, 7L)), model.seenInputs.stream()
                 .map(x -> Arrays.stream(x).boxed().toList()).toList());
-        assertEquals(6.0, r.metrics().get("tokens"));
+        assertEquals(5.0, r.metrics().get("tokens"));
     }
 
     @Test

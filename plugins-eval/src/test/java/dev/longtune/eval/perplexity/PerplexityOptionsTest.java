@@ -22,13 +22,15 @@ class PerplexityOptionsTest {
 
     @Test
     void everyKeyHasADefault() throws Exception {
-        assertEquals(new PerplexityOptions(0, 0, 0, Join.CONCAT), bind("type: perplexity\n"));
+        assertEquals(new PerplexityOptions(0, 0, 0, Join.CONCAT, PerplexityOptions.Score.COMPLETION),
+                bind("type: perplexity\n"));
     }
 
     @Test
     void bindsSnakeCaseKeys() throws Exception {
-        assertEquals(new PerplexityOptions(1024, 256, 100000, Join.SEPARATE),
-                bind("type: perplexity\nmax_length: 1024\nstride: 256\nmax_tokens: 100000\njoin: separate\n"));
+        assertEquals(new PerplexityOptions(1024, 256, 100000, Join.SEPARATE, PerplexityOptions.Score.FULL),
+                bind("type: perplexity\nmax_length: 1024\nstride: 256\nmax_tokens: 100000\njoin: separate\n"
+                        + "score: full\n"));
     }
 
     @Test
