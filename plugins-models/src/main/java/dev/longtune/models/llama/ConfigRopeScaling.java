@@ -18,6 +18,9 @@ final class ConfigRopeScaling {
 
     static RopeScaling of(ObjectNode raw, RopeParameters rope, Path file) {
         JsonNode rs = raw.get("rope_scaling");
+        if ((rs == null || rs.isNull()) && raw.has("rope_parameters")) {
+            rs = raw.get("rope_parameters"); // newest transformers: one object with rope_type and rope_theta
+        }
         if (rs == null || rs.isNull()) {
             return RopeScaling.none(rope);
         }

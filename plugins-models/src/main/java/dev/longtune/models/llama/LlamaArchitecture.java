@@ -7,7 +7,17 @@ import dev.longtune.api.NoOptions;
 import java.io.IOException;
 import java.util.Set;
 
-/** The Llama family (Llama 2, Llama 3.x, TinyLlama, stories*): {@code model_type: llama}. No options. */
+/**
+ * The Llama family (Llama 2, Llama 3.x, TinyLlama, stories*): {@code model_type: llama}. No options.
+ *
+ * <pre>{@code
+ * ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+ * try (LanguageModel m = new LlamaArchitecture().load(new NoOptions(),
+ *         new ModelLoadRequest(dir, cfg, null, DataType.FLOAT32, Device.cpu(), rootManager))) {
+ *     Generation g = m.generate(m.tokenizer().encodeWithBos("Once upon"), GenerationOptions.greedy(50), null);
+ * }
+ * }</pre>
+ */
 public final class LlamaArchitecture implements ModelArchitecture<NoOptions> {
 
     public static final String NAME = "llama";

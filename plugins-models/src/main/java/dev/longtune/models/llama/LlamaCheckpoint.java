@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -209,8 +208,7 @@ final class LlamaCheckpoint {
             if (!map.isObject()) {
                 throw new LongtuneException(index + " has no weight_map object");
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : map.properties()) {
                 Path shard = dir.resolve(e.getValue().asText());
                 if (!Files.isRegularFile(shard)) {
                     throw new LongtuneException("shard " + shard + " listed in " + index + " for tensor '"

@@ -44,7 +44,8 @@ public record LlamaConfig(
                 required(raw, "vocab_size", file),
                 optionalInt(raw, "max_position_embeddings", 2048),
                 raw.path("rms_norm_eps").asDouble(1e-6),
-                raw.path("rope_theta").asDouble(10000.0),
+                // Newest transformers nest it in rope_parameters.
+                raw.path("rope_theta").asDouble(raw.path("rope_parameters").path("rope_theta").asDouble(10000.0)),
                 raw.path("tie_word_embeddings").asBoolean(false),
                 raw.path("attention_bias").asBoolean(false),
                 raw.path("mlp_bias").asBoolean(false),

@@ -61,8 +61,8 @@ public final class LlamaModel implements LanguageModel {
     private final Path sourceDir;
     private final NDIndex lowHalf;
     private final NDIndex highHalf;
-    private final float scale;
-    private final float eps;
+    private final NDArray scale;
+    private final NDArray eps;
     private boolean closed;
 
     LlamaModel(LlamaConfig config, ModelConfig modelConfig, ObjectNode rawConfig, HfTextTokenizer tokenizer,
@@ -92,8 +92,9 @@ public final class LlamaModel implements LanguageModel {
         // q and k are always [B, heads, T, hd]; prebuilt so no index string is parsed per call.
         this.lowHalf = new NDIndex().addAllDim().addAllDim().addAllDim().addSliceDim(0, half);
         this.highHalf = new NDIndex().addAllDim().addAllDim().addAllDim().addSliceDim(half, config.headDim());
-        this.scale = (float) (1.0 / Math.sqrt(config.headDim()));
-        this.eps = (float) config.rmsNormEps();
+        // 0-d constants made once (a Number operand would create a scalar tensor on every call).
+        this.scale = buffers.create((float) (1.0 / Math.sqrt(config.headDim())));
+        this.eps = buffers.create((float) config.rmsNormEps());
     }
 
     @Override
@@ -225,7 +226,10 @@ public final class LlamaModel implements LanguageModel {
             NDIndex rows = new NDIndex().addSliceDim(past, total);
             return new NDArray[] {tables[0].get(m, rows), tables[1].get(m, rows)};
         }
-        int maxPos = (int) positionIds.max().getLong();
+        int maxPos;
+        try (NDArray max = positionIds.max()) {
+            maxPos = (int) max.getLong();
+        }
         int seqLen = Math.max(maxPos + 1, total);
         NDArray[] tables = rope.tables(maxPos + 1, seqLen);
         NDArray cos = positionIds.getNDArrayInternal().embedding(positionIds, tables[0], SparseFormat.DENSE)

@@ -31,6 +31,16 @@ public final class LlamaOps {
         return y.toType(x.getDataType(), false).mul(weight);
     }
 
+    /** {@link #rmsNorm(NDArray, NDArray, float)} with eps as a cached 0-d array (saves a scalar tensor per call). */
+    public static NDArray rmsNorm(NDArray x, NDArray weight, NDArray eps) {
+        if (x.getDataType() == DataType.FLOAT32) {
+            return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(weight);
+        }
+        NDArray x32 = x.toType(DataType.FLOAT32, false);
+        NDArray y = x32.div(x32.square().mean(new int[] {-1}, true).add(eps).sqrt());
+        return y.toType(x.getDataType(), false).mul(weight);
+    }
+
     /** {@code x·sigmoid(x)} (DJL's swish goes through an extra multiply by beta). */
     public static NDArray silu(NDArray x) {
         return x.mul(x.getNDArrayInternal().sigmoid());

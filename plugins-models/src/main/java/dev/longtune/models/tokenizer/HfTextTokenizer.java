@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.OptionalInt;
 
@@ -88,8 +87,7 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
         int max = -1;
         JsonNode modelVocab = root.path("model").path("vocab");
         if (modelVocab.isObject()) { // BPE, WordPiece, WordLevel: {token: id}
-            for (Iterator<Map.Entry<String, JsonNode>> it = modelVocab.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : modelVocab.properties()) {
                 int id = e.getValue().asInt();
                 vocab.put(e.getKey(), id);
                 max = Math.max(max, id);

@@ -23,7 +23,12 @@ import org.junit.jupiter.api.Test;
  * Prints numbers, asserts nothing about time.
  */
 @Tag("benchmark")
-class ModelBenchmark {
+public class ModelBenchmark {
+
+    /** Also runnable as a plain program on the test classpath, e.g. to try other thread counts. */
+    public static void main(String[] args) throws Exception {
+        new ModelBenchmark().report();
+    }
 
     @Test
     void report() throws Exception {
@@ -41,8 +46,8 @@ class ModelBenchmark {
                     ids[i] = 3 + r.nextInt(500);
                 }
                 model.parameters().values().forEach(p -> p.setRequiresGradient(true));
-                int warm = 5;
-                int runs = 20;
+                int warm = 3;
+                int runs = 10;
                 long fwd = 0;
                 long fb = 0;
                 for (int i = 0; i < warm + runs; i++) {

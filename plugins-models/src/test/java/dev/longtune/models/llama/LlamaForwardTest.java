@@ -71,6 +71,39 @@ class LlamaForwardTest {
     }
 
     @Test
+    void cachedDecodingMatchesPlainJavaReference(@TempDir Path tmp) throws Exception {
+        RandomCheckpoint ck = new RandomCheckpoint(16, 40, 2, 4, 2, 64, true, 9L);
+        Path dir = ck.write(tmp.resolve("random"), root);
+        int[] seq = {1, 200, 13, 400, 7, 7, 7, 311, 500, 2, 64, 128, 33, 44, 55, 66};
+        double[][] want = new ReferenceLlama(ck).forward(seq);
+        try (LlamaModel model = TestModels.load(dir, root); KvCache cache = model.newCache(1, seq.length)) {
+            model.manager().cap();
+            double worst = 0;
+            // Prefill 3, then 1 token per call.
+            int done = 0;
+            while (done < seq.length) {
+                int n = done == 0 ? 3 : 1;
+                long[] ids = new long[n];
+                for (int i = 0; i < n; i++) {
+                    ids[i] = seq[done + i];
+                }
+                try (NDManager step = root.newSubManager()) {
+                    float[] got = model.forward(ForwardInput.cached(step.create(ids, new Shape(1, n)), cache))
+                            .toFloatArray();
+                    for (int i = 0; i < n; i++) {
+                        for (int v = 0; v < 512; v++) {
+                            worst = Math.max(worst, Math.abs(want[done + i][v] - got[i * 512 + v]));
+                        }
+                    }
+                }
+                done += n;
+            }
+            System.out.println("max |cached DJL - reference| logit difference: " + worst);
+            assertTrue(worst < 1e-4, "max difference " + worst);
+        }
+    }
+
+    @Test
     void kvCacheLogitsEqualFullForwardAtEveryPosition() throws Exception {
         int[] ref = TestModels.referenceGreedy();
         int n = 64;

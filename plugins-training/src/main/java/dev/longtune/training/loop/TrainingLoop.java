@@ -98,8 +98,8 @@ public final class TrainingLoop {
                     gradNorm = GradientClipping.clip(grads, config.maxGradNorm());
                     if (!Double.isFinite(gradNorm)) {
                         throw new LongtuneException("training stopped at step " + (s + 1) + ": the gradient norm is "
-                                + gradNorm + " on records " + where(group) + ". Lower training.learning_rate or "
-                                + "check those records.");
+                                + gradNorm + " (non-finite in " + nonFinite(trainable, grads) + ") on records "
+                                + where(group) + ". Lower training.learning_rate or check those records.");
                     }
                     optimiser.step(grads, lr);
                     Gradients.zero(grads);
@@ -196,6 +196,19 @@ public final class TrainingLoop {
         try (NDManager m = ctx.manager().newSubManager()) {
             Gradients.zero(Gradients.take(trainable, m));
         }
+    }
+
+    /** Names of the parameters whose gradient norm is not finite (only computed when a step fails). */
+    private static String nonFinite(Map<String, NDArray> trainable, List<NDArray> grads) {
+        List<String> names = new java.util.ArrayList<>();
+        int i = 0;
+        for (String name : trainable.keySet()) {
+            NDArray g = grads.get(i++);
+            if (g != null && !Double.isFinite(GradientClipping.globalNorm(List.of(g)))) {
+                names.add(name);
+            }
+        }
+        return String.join(", ", names);
     }
 
     private static String where(List<? extends MicroBatch> group) {

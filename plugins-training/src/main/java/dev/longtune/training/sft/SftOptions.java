@@ -2,6 +2,7 @@ package dev.longtune.training.sft;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.longtune.api.LongtuneException;
 
 /**
  * Options of the {@code sft} method (full fine-tuning).
@@ -17,7 +18,7 @@ public record SftOptions(Boolean trainEmbeddings, Integer freezeLayers) {
         trainEmbeddings = trainEmbeddings == null || trainEmbeddings;
         freezeLayers = freezeLayers == null ? 0 : freezeLayers;
         if (freezeLayers < 0) {
-            throw new IllegalArgumentException("freeze_layers must be >= 0, got " + freezeLayers);
+            throw new LongtuneException("'freeze_layers' must be >= 0, got " + freezeLayers);
         }
     }
 
