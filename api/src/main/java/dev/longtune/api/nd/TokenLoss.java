@@ -2,6 +2,7 @@ package dev.longtune.api.nd;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Causal-LM token loss, shared by every method and evaluator so they all count tokens the same way.
@@ -57,7 +58,12 @@ public final class TokenLoss {
 
         /** Mean per token as a differentiable scalar (the sum itself when no token was counted). */
         public NDArray mean() {
-            return tokens == 0 ? sum : sum.div(tokens);
+            if (tokens == 0) {
+                return sum;
+            }
+            // Divide by a torch-allocated scalar, not a Java number: DJL backs number operands with Java memory
+            // that the GC may free before backward reads it (plugins-training's ScalarOperandTest).
+            return sum.div(sum.getManager().full(new Shape(), (float) tokens, sum.getDataType()));
         }
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -92,9 +93,11 @@ public final class LlamaModel implements LanguageModel {
         // q and k are always [B, heads, T, hd]; prebuilt so no index string is parsed per call.
         this.lowHalf = new NDIndex().addAllDim().addAllDim().addAllDim().addSliceDim(0, half);
         this.highHalf = new NDIndex().addAllDim().addAllDim().addAllDim().addSliceDim(half, config.headDim());
-        // 0-d constants made once (a Number operand would create a scalar tensor on every call).
-        this.scale = buffers.create((float) (1.0 / Math.sqrt(config.headDim())));
-        this.eps = buffers.create((float) config.rmsNormEps());
+        // 0-d constants made once (a Number operand would create a scalar tensor on every call), and allocated by
+        // torch (full), never from Java memory: autograd keeps mul's operand for the backward pass, and DJL backs
+        // number operands with Java buffers the GC may free first (see plugins-training's ScalarOperandTest).
+        this.scale = buffers.full(new Shape(), (float) (1.0 / Math.sqrt(config.headDim())), DataType.FLOAT32);
+        this.eps = buffers.full(new Shape(), (float) config.rmsNormEps(), DataType.FLOAT32);
     }
 
     @Override

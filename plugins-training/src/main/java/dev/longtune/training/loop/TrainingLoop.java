@@ -3,6 +3,8 @@ package dev.longtune.training.loop;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.longtune.api.DataRecord;
 import dev.longtune.api.LanguageModel;
@@ -84,23 +86,23 @@ public final class TrainingLoop {
         int windowSteps = 0;
         double lastWindowMean = Double.NaN;
         double gradNorm = Double.NaN;
-        long s = 0;
         try (AdamW optimiser = new AdamW(trainable, config.adamBeta1(), config.adamBeta2(), config.adamEpsilon(),
                         config.weightDecay(), ctx.manager());
                 RunContext.Progress progress = ctx.progress("train", total, "step")) {
-            for (s = 0; s < total; s++) {
+            for (long s = 0; s < total; s++) {
                 List<B> group = plan.next();
                 double lr = schedule.lr(s);
                 double stepLoss;
                 try (NDManager step = ctx.manager().newSubManager()) {
                     stepLoss = forwardBackward(model, group, loss, step, s + 1);
                     List<NDArray> grads = Gradients.take(trainable, step);
-                    gradNorm = GradientClipping.clip(grads, config.maxGradNorm());
+                    gradNorm = GradientClipping.globalNorm(grads);
                     if (!Double.isFinite(gradNorm)) {
                         throw new LongtuneException("training stopped at step " + (s + 1) + ": the gradient norm is "
                                 + gradNorm + " (non-finite in " + nonFinite(trainable, grads) + ") on records "
                                 + where(group) + ". Lower training.learning_rate or check those records.");
                     }
+                    GradientClipping.scale(grads, config.maxGradNorm(), gradNorm);
                     optimiser.step(grads, lr);
                     Gradients.zero(grads);
                 }
@@ -154,6 +156,11 @@ public final class TrainingLoop {
             totalTokens += b.lossTokens();
         }
         float norm = (float) Math.max(1, totalTokens);
+        // The divisor is a torch-owned tensor kept in the step's manager until the step closes, never div(Number):
+        // DJL makes a Number operand into a tensor that aliases a Java direct buffer and closes it right after the
+        // op, but autograd keeps that tensor for the backward pass (d(a/b)/da = 1/b), and once the GC frees the
+        // buffer the gradient is computed from garbage (seen as random huge or infinite gradient norms).
+        NDArray divisor = step.full(new Shape(), norm, DataType.FLOAT32);
         double sum = 0;
         for (B b : group) {
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -169,7 +176,7 @@ public final class TrainingLoop {
                             + "training.learning_rate or check those records.");
                 }
                 sum += value;
-                collector.backward(part.sum().div(norm));
+                collector.backward(part.sum().div(divisor));
             }
         }
         return sum / norm;

@@ -17,8 +17,8 @@ public final class GradientClipping {
     /**
      * The global L2 norm of {@code grads} (read once: one sync).
      *
-     * @param grads gradient handles ({@code null} entries are skipped); temporaries attach to the first one's manager, so pass handles that live in the
-     *     step's manager (see {@link Gradients#take})
+     * @param grads gradient handles ({@code null} entries are skipped); temporaries attach to each handle's
+     *     manager, so pass handles that live in the step's manager (see {@link Gradients#take})
      */
     public static double globalNorm(Collection<NDArray> grads) {
         NDList norms = new NDList(grads.size());
@@ -48,6 +48,15 @@ public final class GradientClipping {
      */
     public static double clip(Collection<NDArray> grads, double maxNorm) {
         double norm = globalNorm(grads);
+        scale(grads, maxNorm, norm);
+        return norm;
+    }
+
+    /**
+     * The second half of {@link #clip}: scales {@code grads} in place by {@code min(1, maxNorm / (norm + 1e-6))},
+     * given their already measured global {@code norm} ({@code maxNorm <= 0}: no clipping).
+     */
+    public static void scale(Collection<NDArray> grads, double maxNorm, double norm) {
         if (maxNorm > 0) {
             double coef = maxNorm / (norm + 1e-6);
             if (coef < 1.0) { // torch multiplies by the clamped coefficient always; multiplying by 1 is a no-op
@@ -58,6 +67,5 @@ public final class GradientClipping {
                 }
             }
         }
-        return norm;
     }
 }

@@ -68,8 +68,9 @@ class StoriesLoopTest {
 
     /**
      * Resident memory after 20 warm-up steps and after 100 more (batch 4 x 64 tokens) must not grow by more than
-     * 64 MB, and the run's manager must hold the same number of arrays at both points. A leak of one step's activations (logits alone are 0.5 MB, all activations several MB) would add
-     * hundreds of MB over 100 steps.
+     * 64 MB, and the run's manager must hold the same number of arrays at both points. A leak of one step's
+     * activations (the logits alone are 0.5 MB, all activations several MB) would add hundreds of MB over 100 steps.
+     * The readings are taken at the start of a step, when no graph is alive, after a full GC.
      */
     @Test
     void nativeMemoryStaysFlatAcrossSteps() throws Exception {
@@ -135,7 +136,9 @@ class StoriesLoopTest {
             SftBatch evalBatch = Batches.pad(ex.subList(0, 2), 2);
             new TrainingLoop(config(6, 2), ctx).run(model, new SftMethod(SftOptions.defaults()).trainable(model),
                     source(ex, 2), List.of(evalBatch), capped);
-            assertEquals(6 + 1, cappedCalls.get()); // 5 training micro-batches and the final evaluation
+            // Call 1 is the evaluation before training (uncapped); then 6 training micro-batches and the final
+            // evaluation run capped.
+            assertEquals(6 + 1, cappedCalls.get());
             assertEquals(before, model.manager().getManagedArrays().size());
         }
     }

@@ -77,6 +77,22 @@ class StoriesSftTest {
         }
     }
 
+    /** {@code save_every} writes a Hugging Face snapshot of the weights every that many steps (not at the end). */
+    @Test
+    void savesWeightSnapshots() throws Exception {
+        try (TestRunContext ctx = new TestRunContext(out, 42L, "alpaca"); LanguageModel model = Stories.load(
+                ctx.manager())) {
+            TrainingConfig cfg = new TrainingConfig(1, 4, 2, 1, 1e-3, "constant", 0, 0.0, 0.0, 0.0, null, null, null,
+                    1.0, 1, 2);
+            new SftMethod(SftOptions.defaults()).train(new TrainingJob(model, Stories.quickstart("train", 8),
+                    List.of(), DATA, cfg, ctx));
+            Path snapshot = out.resolve("checkpoints/step-2");
+            assertTrue(java.nio.file.Files.exists(snapshot.resolve("config.json")), snapshot.toString());
+            assertTrue(java.nio.file.Files.exists(snapshot.resolve("model.safetensors")));
+            assertFalse(java.nio.file.Files.exists(out.resolve("checkpoints/step-4")), "the host saves the end");
+        }
+    }
+
     /** The encoder with the real SentencePiece-style tokenizer: layout, masking, truncation. */
     @Test
     void encoderWithTheRealTokenizer() throws Exception {
