@@ -1,10 +1,12 @@
 package dev.longtune.api;
 
+import java.util.List;
 import java.util.Map;
 
 /**
- * A configured context-extension strategy, applied by a model architecture when it builds its rotary embedding.
- * Strategies that change attention rather than positions add default methods here in later API versions.
+ * A configured context-extension strategy, applied by a model architecture when it builds its rotary embedding and
+ * its attention: a strategy changes positions ({@link #ropeScaling}), the attention pattern ({@link #attention}), or
+ * both (LongLoRA: Position Interpolation plus shifted sparse attention in training).
  */
 public interface ContextExtension {
 
@@ -27,4 +29,21 @@ public interface ContextExtension {
      * vLLM and Longtune load the extended model the same way.
      */
     Map<String, Object> hfRopeScaling(RopeParameters rope);
+
+    /**
+     * The attention pattern to use; {@code training} is {@link ForwardInput#training()}. Default: full causal
+     * attention, always.
+     */
+    default AttentionPattern attention(boolean training) {
+        return AttentionPattern.CAUSAL;
+    }
+
+    /**
+     * Parameters this strategy needs trained besides what the fine-tuning method trains, as substrings of
+     * Hugging Face parameter names (LongLoRA: {@code ["embed", "norm"]}, i.e. the embeddings and every norm). A
+     * method honours these in addition to its own choice. Default: none.
+     */
+    default List<String> trainableParameters() {
+        return List.of();
+    }
 }

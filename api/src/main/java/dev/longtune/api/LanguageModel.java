@@ -25,6 +25,11 @@ public interface LanguageModel extends AutoCloseable {
 
     TextTokenizer tokenizer();
 
+    /** The context extension the model was loaded with (from the run's config or its own config.json), if any. */
+    default java.util.Optional<ContextExtension> contextExtension() {
+        return java.util.Optional.empty();
+    }
+
     /** The manager that owns the parameters. */
     NDManager manager();
 

@@ -1,5 +1,6 @@
 package dev.longtune.conformance;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -41,11 +42,15 @@ public abstract class FineTuningMethodContract<O> extends PluginFactoryContract<
                 1.0, 1, 0);
         DataConfig data = new DataConfig(null, null, null, "auto", 64, null, null);
         try (TestRunContext ctx = new TestRunContext(out); LanguageModel m = model(ctx.manager())) {
-            m.manager().cap();
+            // Not cap(): DJL attaches every getGradient() handle to the parameter's manager, so a training method
+            // must touch it. What it must not do is leave anything there.
+            int before = m.manager().getManagedArrays().size();
             TrainingOutcome o = factory().create(sampleBound()).train(new TrainingJob(m, records(), List.of(), data,
                     training, ctx));
             assertTrue(o.steps() == 3, "max_steps 3 must run exactly 3 optimiser steps, ran " + o.steps());
             assertTrue(Double.isFinite(o.finalLoss()), "final loss " + o.finalLoss());
+            assertEquals(before, m.manager().getManagedArrays().size(),
+                    "training left arrays on the model's manager (activations or gradient handles not closed)");
         }
     }
 }
