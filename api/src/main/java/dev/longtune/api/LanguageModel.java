@@ -55,6 +55,28 @@ public interface LanguageModel extends AutoCloseable {
      */
     void save(Path directory) throws IOException;
 
+    /** The model's chat template, when it is a chat model or its family has a default one. */
+    default java.util.Optional<ChatTemplate> chatTemplate() {
+        return java.util.Optional.empty();
+    }
+
+    /** Formats {@link #export} can write; {@code hf} (the Hugging Face folder of {@link #save}) at least. */
+    default java.util.Set<String> exportFormats() {
+        return java.util.Set.of("hf");
+    }
+
+    /**
+     * Writes the model in {@code format} (one of {@link #exportFormats()}) to {@code out} (a folder for
+     * {@code hf}, a file for single-file formats such as {@code gguf}), atomically.
+     */
+    default void export(String format, Path out) throws IOException {
+        if (!"hf".equals(format)) {
+            throw new LongtuneException("the " + architecture() + " architecture cannot export '" + format
+                    + "'; formats: " + exportFormats());
+        }
+        save(out);
+    }
+
     @Override
     void close();
 
