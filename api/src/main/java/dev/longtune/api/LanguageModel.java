@@ -36,6 +36,15 @@ public interface LanguageModel extends AutoCloseable {
     /** Every parameter under its Hugging Face name, in checkpoint order. Tied weights appear once. */
     Map<String, NDArray> parameters();
 
+    /**
+     * Every linear projection by module name, in model order, excluding the output head (as PEFT's
+     * {@code all-linear}). Methods adapt them with {@link LinearLayer#setForward}. Default: none (the architecture
+     * supports no adapters).
+     */
+    default Map<String, LinearLayer> linearLayers() {
+        return Map.of();
+    }
+
     /** Logits {@code [B, T, V]} in float32 for the given tokens; see {@link ForwardInput}. */
     NDArray forward(ForwardInput input);
 
