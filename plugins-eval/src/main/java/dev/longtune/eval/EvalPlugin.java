@@ -2,6 +2,9 @@ package dev.longtune.eval;
 
 import dev.longtune.api.EvaluatorFactory;
 import dev.longtune.api.LongtunePlugin;
+import dev.longtune.eval.bylength.PerplexityByLengthFactory;
+import dev.longtune.eval.needle.NeedleFactory;
+import dev.longtune.eval.passkey.PasskeyFactory;
 import dev.longtune.eval.perplexity.PerplexityFactory;
 import java.util.List;
 
@@ -13,6 +16,7 @@ public final class EvalPlugin implements LongtunePlugin {
 
     @Override
     public List<EvaluatorFactory<?>> evaluators() {
-        return List.of(new PerplexityFactory());
+        return List.of(new PerplexityFactory(), new PerplexityByLengthFactory(), new PasskeyFactory(),
+                new NeedleFactory());
     }
 }

@@ -1,19 +1,15 @@
 package dev.longtune.eval.perplexity;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.longtune.api.EvaluationJob;
 import dev.longtune.api.EvaluationResult;
 import dev.longtune.api.Evaluator;
-import dev.longtune.api.ForwardInput;
 import dev.longtune.api.LanguageModel;
 import dev.longtune.api.LongtuneException;
 import dev.longtune.api.RunContext;
 import dev.longtune.api.nd.TokenLoss;
-import dev.longtune.eval.perplexity.SlidingWindows.Window;
+import dev.longtune.eval.perplexity.WindowScorer.Totals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +22,8 @@ import java.util.Map;
  * Sliding-window perplexity, as in Hugging Face's perplexity guide (numerics spec F): windows of {@code max_length}
  * tokens moved by {@code stride}, each scoring only the tokens no earlier window scored, so every token is predicted
  * once, with up to {@code max_length - stride} tokens of extra context. The windows are planned by
- * {@link SlidingWindows}; the records become token streams in {@link TokenStreams}.
+ * {@link SlidingWindows} and scored by {@link WindowScorer}; the records become token streams in
+ * {@link TokenStreams}.
  *
  * <p>One deliberate difference from the guide: the guide turns each window's mean loss back into a sum by
  * multiplying with {@code labelled - 1}, which undercounts by one whenever the window's first label is already
@@ -92,54 +89,11 @@ public final class PerplexityEvaluator implements Evaluator {
         return new EvaluationResult(PerplexityFactory.NAME, metrics, List.of(artifact));
     }
 
-    /** Summed NLL, scored tokens and forward passes, of one window or of all. */
-    private record Totals(double nll, long tokens, int windows) {
-
-        double nllPerToken() {
-            return nll / tokens;
-        }
-    }
-
     private static Totals score(LanguageModel model, RunContext context, List<TokenStreams.Stream> streams,
             int maxLength, int stride) {
-        List<List<Window>> plans = streams.stream().map(s -> SlidingWindows.plan(s.length(), maxLength, stride))
-                .toList();
-        int windows = plans.stream().mapToInt(List::size).sum();
-        double nll = 0;
-        long tokens = 0;
-        try (RunContext.Progress progress = context.progress(PerplexityFactory.NAME, windows, "window")) {
-            for (int i = 0; i < streams.size(); i++) {
-                for (Window w : plans.get(i)) {
-                    Totals window = scoreWindow(model, context, streams.get(i), w);
-                    nll += window.nll();
-                    tokens += window.tokens();
-                    double running = Math.exp(nll / Math.max(1, tokens));
-                    progress.advance(1, Map.of("ppl", String.format(Locale.ROOT, "%.3f", running)));
-                }
-            }
-        }
-        return new Totals(nll, tokens, windows);
-    }
-
-    /**
-     * One forward pass in its own sub-manager: the inputs are created in it and the model attaches every array of
-     * the pass to the inputs' manager, so closing it frees the window's native memory (logits included). The loss
-     * is read into Java numbers before the manager closes.
-     */
-    private static Totals scoreWindow(LanguageModel model, RunContext context, TokenStreams.Stream stream, Window w) {
-        try (NDManager window = context.manager().newSubManager()) {
-            Shape shape = new Shape(1, w.length());
-            NDArray ids = window.create(SlidingWindows.inputIds(stream.ids(), w), shape);
-            long[] labelValues = SlidingWindows.labels(stream.ids(), w, TokenLoss.IGNORE);
-            for (int i = 0; i < labelValues.length; i++) {
-                if (!stream.scored()[w.begin() + i]) {
-                    labelValues[i] = TokenLoss.IGNORE;
-                }
-            }
-            NDArray labels = window.create(labelValues, shape);
-            NDArray logits = model.forward(ForwardInput.of(ids));
-            TokenLoss.Sum sum = TokenLoss.shiftedNll(logits, labels);
-            return new Totals(sum.sum().getFloat(), sum.tokens(), 1);
+        try (RunContext.Progress progress = context.progress(PerplexityFactory.NAME,
+                WindowScorer.windows(streams, maxLength, stride), "window")) {
+            return WindowScorer.score(model, context, streams, maxLength, stride, progress);
         }
     }
 
@@ -159,7 +113,7 @@ public final class PerplexityEvaluator implements Evaluator {
     }
 
     /** The phase as a file-name part: {@code before}, {@code after}; anything unsafe becomes {@code _}. */
-    private static String safeFileName(String phase) {
+    public static String safeFileName(String phase) {
         return phase == null || phase.isBlank() ? "eval" : phase.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 }

@@ -11,15 +11,15 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Turns the held-out records into the token streams the windows slide over (see {@link Join}). */
-final class TokenStreams {
+public final class TokenStreams {
 
     /**
      * Token ids and, per position, whether that token is scored ({@link Score}). A BOS is never scored: nothing
      * predicts it.
      */
-    record Stream(int[] ids, boolean[] scored) {
+    public record Stream(int[] ids, boolean[] scored) {
 
-        int length() {
+        public int length() {
             return ids.length;
         }
     }
@@ -32,7 +32,7 @@ final class TokenStreams {
      * one stream per record for {@link Join#SEPARATE}. With {@code maxTokens > 0} only the first {@code maxTokens}
      * tokens (in record order) are kept. Streams with nothing to score are dropped.
      */
-    static List<Stream> of(List<DataRecord> records, RunContext context, TextTokenizer tokenizer, Join join,
+    public static List<Stream> of(List<DataRecord> records, RunContext context, TextTokenizer tokenizer, Join join,
             long maxTokens, Score score) {
         long budget = maxTokens > 0 ? maxTokens : Long.MAX_VALUE;
         List<Stream> encoded = new ArrayList<>();
