@@ -1,9 +1,9 @@
 package dev.longtune.models.io;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -24,23 +23,45 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Reads a {@code .safetensors} file by memory-mapping one tensor at a time, so neither the file nor a tensor is
- * limited to 2 GB (DJL's own decoder reads the whole file into a {@code byte[]} and aborts the JVM on BF16).
+ * Reads a {@code .safetensors} file with positional reads, so neither the file nor a tensor is limited to 2 GB (DJL's
+ * own decoder reads the whole file into a {@code byte[]} and aborts the JVM on BF16).
  *
  * <p>Everything in the header is validated when the file is opened (header length, JSON, shapes, offsets inside
  * the file, byte size = elements x dtype size), so a truncated or corrupt file fails with a
  * {@link LongtuneException} naming the file and tensor, before any native code sees a bad pointer.
  *
- * <p>Arrays are always copied into memory owned by libtorch: the mapped pages are never handed to torch (DJL's
- * {@code create(ByteBuffer)} would alias them, and an optimizer writing into a read-only mapping crashes).
+ * <p><b>One copy of the weights.</b> Each tensor is allocated once, uninitialised, in memory owned by libtorch
+ * ({@code manager.create(shape, type)}), and the file's bytes are read straight into it through the direct buffer
+ * DJL documents for {@code toByteBuffer(true)} (it shares the array's native memory), in slices of at most
+ * {@value #CHUNK_BYTES} bytes. F16/BF16 widening (and narrowing to FLOAT16) goes through one small reusable staging
+ * buffer. Nothing is memory-mapped: touched pages of a mapping count in the process's RSS until the mapping is
+ * garbage-collected (Java 17 has no public unmap), which made loading hold the file and the tensors at once (peak
+ * RSS ~2x the weights for F32, ~2.5x for BF16 with its full-size direct staging buffer). Page-cache pages filled by
+ * {@code read} do not count against the process.
+ *
+ * <p>The arrays never alias Java memory: DJL's {@code create(ByteBuffer)} over a direct buffer would (and an
+ * optimizer writing into a read-only mapping crashes). The only alias here runs the other way, a short-lived Java
+ * view of libtorch's memory used while the array is filled, and it never escapes this class.
+ *
+ * <p>Reads are serialised per reader (they share the staging buffer); open one reader per thread to read in
+ * parallel.
  */
 public final class SafetensorsReader implements AutoCloseable {
 
     /** The reference implementation refuses headers above 100 MB; so do we (a bogus length is usually huge). */
     private static final long MAX_HEADER = 100L * 1024 * 1024;
 
-    /** Tensors are copied through slices of at most this many bytes (a single mapping is capped at 2 GB). */
+    /**
+     * Tensors are filled through views of at most this many bytes of the destination array (DJL's direct view of an
+     * array is capped at 2 GB).
+     */
     private static final long CHUNK_BYTES = 1L << 30;
+
+    /** File bytes per positional read when the element type has to be converted (reused buffer). */
+    private static final int STAGING_BYTES = 1 << 21;
+
+    /** {@link #CHUNK_BYTES}, lowered by tests to exercise multi-slice reads on small tensors. */
+    static long chunkBytes = CHUNK_BYTES;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -49,6 +70,7 @@ public final class SafetensorsReader implements AutoCloseable {
     private final long dataStart;
     private final Map<String, TensorInfo> tensors;
     private final Map<String, String> metadata;
+    private ByteBuffer staging;
 
     /** One tensor's header entry. Offsets are relative to the start of the data section. */
     public record TensorInfo(String name, SafetensorsDType dtype, long[] shape, long begin, long end) {
@@ -206,46 +228,146 @@ public final class SafetensorsReader implements AutoCloseable {
 
     /**
      * Reads tensor {@code name} into a new array of {@code target} type (FLOAT32 or FLOAT16) on {@code manager}.
-     * The array's memory is owned by libtorch.
+     * The array's memory is owned by libtorch, and it is the only copy of the tensor this method makes.
      */
-    public NDArray read(String name, NDManager manager, DataType target) throws IOException {
+    public synchronized NDArray read(String name, NDManager manager, DataType target) throws IOException {
         if (target != DataType.FLOAT32 && target != DataType.FLOAT16) {
             throw new IllegalArgumentException("target dtype must be FLOAT32 or FLOAT16, was " + target);
         }
         TensorInfo info = info(name);
         requireReadable(info);
-        long bytes = info.end() - info.begin();
-        long rows = info.shape().length == 0 ? 1 : info.shape()[0];
-        long rowBytes = rows == 0 ? 0 : bytes / rows;
-        if (bytes <= CHUNK_BYTES || info.shape().length == 0 || rowBytes > CHUNK_BYTES) {
-            return readRange(info, 0, rows, manager, target);
-        }
-        // Large tensor: copy CHUNK_BYTES worth of rows at a time and concatenate (one mapping is capped at 2 GB).
-        long rowsPerChunk = Math.max(1, CHUNK_BYTES / rowBytes);
-        NDList parts = new NDList();
-        try {
-            for (long r = 0; r < rows; r += rowsPerChunk) {
-                parts.add(readRange(info, r, Math.min(rows, r + rowsPerChunk), manager, target));
+        if (!Device.cpu().equals(manager.getDevice())) {
+            // The direct view of an accelerator array is a host copy: fill a host array, then move it.
+            try (NDManager host = manager.newSubManager(Device.cpu())) {
+                NDArray moved = readOnCpu(info, host, target).toDevice(manager.getDevice(), false);
+                moved.attach(manager);
+                return moved;
             }
-            return NDArrays.concat(parts, 0);
-        } finally {
-            parts.close();
+        }
+        return readOnCpu(info, manager, target);
+    }
+
+    private NDArray readOnCpu(TensorInfo info, NDManager manager, DataType target) throws IOException {
+        Shape shape = new Shape(info.shape());
+        long n = info.elements();
+        NDArray out = manager.create(shape, target); // torch.empty: allocated and owned by libtorch
+        try {
+            if (n == 0) {
+                return out;
+            }
+            int outSize = target == DataType.FLOAT32 ? 4 : 2;
+            long perSlice = Math.max(1, chunkBytes / outSize);
+            if (n <= perSlice) {
+                fill(info, 0, n, directView(out, n * outSize), target);
+                return out;
+            }
+            // Larger than one direct view: fill contiguous element ranges of a flat view of the same memory.
+            try (NDArray flat = out.reshape(n)) {
+                for (long from = 0; from < n; from += perSlice) {
+                    long to = Math.min(n, from + perSlice);
+                    try (NDArray slice = flat.get(new NDIndex().addSliceDim(from, to))) {
+                        fill(info, from, to - from, directView(slice, (to - from) * outSize), target);
+                    }
+                }
+            }
+            return out;
+        } catch (RuntimeException | IOException | Error e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    /** The array's own native memory as a little-endian buffer (DJL: a direct buffer shares the array's memory). */
+    private ByteBuffer directView(NDArray array, long bytes) {
+        ByteBuffer b = array.toByteBuffer(true);
+        if (!b.isDirect() || b.capacity() != bytes) {
+            throw new IllegalStateException("the engine did not expose the native memory of a new " + bytes
+                    + "-byte array (direct=" + b.isDirect() + ", capacity=" + b.capacity() + "); cannot read "
+                    + file + " in place");
+        }
+        return b.order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Writes elements [first, first+count) of {@code info}, converted to {@code target}, into {@code dst}. */
+    private void fill(TensorInfo info, long first, long count, ByteBuffer dst, DataType target) throws IOException {
+        SafetensorsDType dt = info.dtype();
+        long pos = info.begin() + first * dt.size();
+        if ((dt == SafetensorsDType.F32 && target == DataType.FLOAT32)
+                || (dt == SafetensorsDType.F16 && target == DataType.FLOAT16)) {
+            // Same layout (little-endian on x86/ARM): straight from the file into libtorch's memory.
+            readAt(dst, pos, count * dt.size());
+            return;
+        }
+        boolean toF32 = target == DataType.FLOAT32;
+        stream(info, first, count, (src, elements, offset) -> {
+            for (int i = 0; i < elements; i++) {
+                int o = (int) (offset + i);
+                if (dt == SafetensorsDType.BF16 && toF32) {
+                    dst.putInt(o * 4, (src.getShort(i * 2) & 0xffff) << 16);
+                } else if (toF32) {
+                    dst.putFloat(o * 4, element(dt, src, i));
+                } else {
+                    dst.putShort(o * 2, Half.fromFloat(element(dt, src, i)));
+                }
+            }
+        });
+    }
+
+    /** Receives consecutive runs of a tensor's raw elements; {@code offset} counts from the first one asked for. */
+    private interface ChunkSink {
+        void accept(ByteBuffer src, int elements, long offset);
+    }
+
+    /** Reads elements [first, first+count) through the reusable staging buffer, one positional read per chunk. */
+    private void stream(TensorInfo info, long first, long count, ChunkSink sink) throws IOException {
+        int size = info.dtype().size();
+        if (staging == null) {
+            staging = ByteBuffer.allocateDirect(STAGING_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        int per = STAGING_BYTES / size;
+        for (long done = 0; done < count; ) {
+            int n = (int) Math.min(per, count - done);
+            staging.clear().limit(n * size);
+            readAt(staging, info.begin() + (first + done) * size, (long) n * size);
+            sink.accept(staging, n, done);
+            done += n;
+        }
+    }
+
+    /** Reads {@code length} bytes at data-section offset {@code relOffset} into {@code dst} from its position. */
+    private void readAt(ByteBuffer dst, long relOffset, long length) throws IOException {
+        if (dst.remaining() < length) {
+            throw new IllegalStateException("buffer of " + dst.remaining() + " bytes for " + length);
+        }
+        long pos = dataStart + relOffset;
+        long end = pos + length;
+        ByteBuffer target = dst.duplicate();
+        target.limit((int) (target.position() + length));
+        while (pos < end) {
+            int n = channel.read(target, pos);
+            if (n < 0) {
+                throw corrupt(file, "the file shrank while it was being read (it ends at " + channel.size()
+                        + " bytes, a tensor needs bytes up to " + end + ")");
+            }
+            pos += n;
         }
     }
 
     /** Reads a (small) tensor as Java floats, for tests and tools. */
-    public float[] readFloats(String name) throws IOException {
+    public synchronized float[] readFloats(String name) throws IOException {
         TensorInfo info = info(name);
         requireReadable(info);
         long n = info.elements();
         if (n > Integer.MAX_VALUE) {
             throw new LongtuneException("tensor '" + name + "' in " + file + " is too large for a Java array");
         }
-        ByteBuffer src = map(info.begin(), info.end() - info.begin());
         float[] out = new float[(int) n];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = element(info.dtype(), src, i);
-        }
+        SafetensorsDType dt = info.dtype();
+        stream(info, 0, n, (src, elements, offset) -> {
+            for (int i = 0; i < elements; i++) {
+                out[(int) offset + i] = element(dt, src, i);
+            }
+        });
         return out;
     }
 
@@ -253,46 +375,6 @@ public final class SafetensorsReader implements AutoCloseable {
         if (!info.dtype().readable()) {
             throw new LongtuneException("tensor '" + info.name() + "' in " + file + " has dtype " + info.dtype()
                     + ", which Longtune cannot load as weights (supported: F32, F16, BF16)");
-        }
-    }
-
-    private NDArray readRange(TensorInfo info, long rowFrom, long rowTo, NDManager manager, DataType target)
-            throws IOException {
-        long[] shape = info.shape().clone();
-        long bytes = info.end() - info.begin();
-        long offset = 0;
-        if (shape.length > 0) {
-            long rowBytes = shape[0] == 0 ? 0 : bytes / shape[0];
-            offset = rowFrom * rowBytes;
-            bytes = (rowTo - rowFrom) * rowBytes;
-            shape[0] = rowTo - rowFrom;
-        }
-        Shape s = new Shape(shape);
-        if (bytes == 0) {
-            return manager.zeros(s, target);
-        }
-        ByteBuffer src = map(info.begin() + offset, bytes);
-        SafetensorsDType dt = info.dtype();
-        ByteBuffer staged;
-        DataType stagedType;
-        if (dt == SafetensorsDType.F32 || (dt == SafetensorsDType.F16 && target == DataType.FLOAT16)) {
-            staged = src; // already in the layout torch wants (little-endian on x86/ARM)
-            stagedType = dt == SafetensorsDType.F32 ? DataType.FLOAT32 : DataType.FLOAT16;
-        } else {
-            // F16 -> F32, or BF16 (torch through DJL cannot hold bf16): widen in Java.
-            int n = Math.toIntExact(bytes / dt.size());
-            staged = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
-            for (int i = 0; i < n; i++) {
-                staged.putFloat(i * 4, element(dt, src, i));
-            }
-            stagedType = DataType.FLOAT32;
-        }
-        // create() over a direct buffer aliases it; duplicate() copies into torch-owned memory.
-        try (NDArray alias = manager.create(staged, s, stagedType)) {
-            if (stagedType == target) {
-                return alias.duplicate();
-            }
-            return alias.toType(target, true);
         }
     }
 
@@ -309,20 +391,9 @@ public final class SafetensorsReader implements AutoCloseable {
         }
     }
 
-    private ByteBuffer map(long relOffset, long length) throws IOException {
-        if (length > Integer.MAX_VALUE) {
-            throw new IllegalStateException("mapping above 2 GB: " + length);
-        }
-        // Re-check against the current size: a file truncated after open() must not fault (SIGBUS) on access.
-        if (dataStart + relOffset + length > channel.size()) {
-            throw corrupt(file, "the file shrank while it was being read");
-        }
-        return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + relOffset, length)
-                .order(ByteOrder.LITTLE_ENDIAN);
-    }
-
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
+        staging = null;
         channel.close();
     }
 }
