@@ -1,19 +1,8 @@
 package dev.longtune.cli;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import dev.longtune.api.Generation;
 import dev.longtune.api.GenerationOptions;
 import dev.longtune.api.LanguageModel;
-import dev.longtune.host.config.ConfigLoader;
-import dev.longtune.host.config.DeviceSpec;
-import dev.longtune.host.config.ExperimentValidator;
-import dev.longtune.host.config.ResolvedExperiment;
-import dev.longtune.host.plugins.PluginCatalog;
-import dev.longtune.host.plugins.PluginHost;
-import dev.longtune.host.run.ModelLoading;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,13 +62,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws java.io.IOException {
-        PluginCatalog catalog = PluginHost.start(parent.pluginsDir(), true);
-        ResolvedExperiment exp = resolve(catalog);
-        Device dev = DeviceSpec.parse(device, "--device").resolve(Engine.getInstance());
-        DataType dtype = ModelLoading.dtypeFor(exp, dev);
         PrintWriter out = spec.commandLine().getOut();
-        try (NDManager root = NDManager.newBaseManager(dev);
-                LanguageModel lm = ModelLoading.load(exp, dtype, dev, root)) {
+        try (ModelSession session = ModelSession.open(parent, model, device)) {
+            LanguageModel lm = session.model();
             int[] ids = noBos ? lm.tokenizer().encode(prompt) : lm.tokenizer().encodeWithBos(prompt);
             GenerationOptions options = new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, !ignoreEos);
             StreamingPrinter printer = new StreamingPrinter(lm, out);
@@ -92,13 +77,6 @@ final class GenerateCommand implements Callable<Integer> {
             System.err.printf(Locale.ROOT, "[%d tokens, %.1f tokens/s]%n", g.tokenIds().length, g.tokensPerSecond());
         }
         return 0;
-    }
-
-    /** Uses the run machinery with a config built from the options, so loading behaves exactly as in {@code run}. */
-    private ResolvedExperiment resolve(PluginCatalog catalog) {
-        String yaml = "name: generate\nmodel:\n  path: '" + model.toAbsolutePath().toString().replace("'", "''") + "'\n";
-        Path pretend = Path.of("").toAbsolutePath().resolve("--model");
-        return new ExperimentValidator(catalog).resolve(ConfigLoader.fromText(yaml, pretend, List.of()));
     }
 
     /** Prints text as tokens arrive: decodes everything so far and prints what is new (BPE merges need context). */

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         versionProvider = LongtuneCommand.VersionProvider.class,
         description = "Fine-tune open decoder LLMs on the JVM, driven by one YAML experiment file.",
         subcommands = {RunCommand.class, ValidateCommand.class, PluginsCommand.class, GenerateCommand.class,
-                CommandLine.HelpCommand.class})
+                ExportCommand.class, CommandLine.HelpCommand.class})
 public final class LongtuneCommand implements Runnable {
 
     /** Exit code for a problem the user can fix (bad config, missing file, mismatched tokenizer). */
