@@ -63,6 +63,26 @@ public final class RandomCheckpoint {
         }
     }
 
+    /**
+     * stories260K's real weights as Java floats (same dimensions: hidden 64, intermediate 172, 5 layers, 8 heads, 4
+     * KV heads, tied), for the plain-Java reference.
+     */
+    public static RandomCheckpoint stories260K(NDManager manager) throws IOException {
+        RandomCheckpoint ck = new RandomCheckpoint(64, 172, 5, 8, 4, 512, true, 0L);
+        try (NDManager m = manager.newSubManager();
+                dev.longtune.models.io.SafetensorsReader r = dev.longtune.models.io.SafetensorsReader.open(
+                        Fixtures.stories260K().resolve("model.safetensors"))) {
+            for (String name : ck.weights.keySet()) {
+                NDArray a = r.read(name, m, ai.djl.ndarray.types.DataType.FLOAT32);
+                if (!java.util.Arrays.equals(a.getShape().getShape(), ck.shapes.get(name))) {
+                    throw new IllegalStateException(name + " has shape " + a.getShape());
+                }
+                ck.weights.put(name, a.toFloatArray());
+            }
+        }
+        return ck;
+    }
+
     private void put(String name, Random r, double std, double mean, long... shape) {
         int n = 1;
         for (long d : shape) {

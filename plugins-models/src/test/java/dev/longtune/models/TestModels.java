@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.longtune.api.ContextExtension;
 import dev.longtune.api.ModelLoadRequest;
 import dev.longtune.conformance.Fixtures;
 import dev.longtune.models.llama.LlamaArchitecture;
@@ -24,12 +25,21 @@ public final class TestModels {
     }
 
     public static LlamaModel load(Path dir, NDManager parent) throws IOException {
+        return load(dir, parent, null);
+    }
+
+    /** Loads with a context extension, as the host passes it. */
+    public static LlamaModel load(Path dir, NDManager parent, ContextExtension extension) throws IOException {
         return new LlamaArchitecture().loadLlama(
-                new ModelLoadRequest(dir, config(dir), null, DataType.FLOAT32, Device.cpu(), parent));
+                new ModelLoadRequest(dir, config(dir), extension, DataType.FLOAT32, Device.cpu(), parent));
     }
 
     public static LlamaModel stories(NDManager parent) throws IOException {
         return load(Fixtures.stories260K(), parent);
+    }
+
+    public static LlamaModel stories(NDManager parent, ContextExtension extension) throws IOException {
+        return load(Fixtures.stories260K(), parent, extension);
     }
 
     public static int[] referenceGreedy() throws IOException {

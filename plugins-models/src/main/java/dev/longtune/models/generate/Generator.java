@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * preallocated, so native memory stays flat however many tokens are generated.
  *
  * <p>Generation ends after {@code maxNewTokens}, after EOS when {@code stopAtEos}, or when the sequence fills the
- * model's context ({@code config().maxPositionEmbeddings()}, prompt included, like transformers' {@code max_length});
- * the last case is logged and returns what was made.
+ * context limit (by default the model's {@code config().maxPositionEmbeddings()}, prompt included, like
+ * transformers' {@code max_length}; a model with a rolling sliding-window cache passes a larger one); the last case
+ * is logged and returns what was made.
  */
 public final class Generator {
 
@@ -31,8 +32,16 @@ public final class Generator {
 
     public static Generation generate(LanguageModel model, NDManager work, int[] prompt, GenerationOptions options,
             LanguageModel.TokenListener listener) {
+        return generate(model, work, prompt, options, listener, model.config().maxPositionEmbeddings());
+    }
+
+    /**
+     * As above with an explicit limit on the sequence length (prompt plus generated tokens). The cache is asked for
+     * {@code min(context, prompt + maxNewTokens)} positions; a model may allocate fewer (a rolling cache).
+     */
+    public static Generation generate(LanguageModel model, NDManager work, int[] prompt, GenerationOptions options,
+            LanguageModel.TokenListener listener, int context) {
         long start = System.nanoTime();
-        int context = model.config().maxPositionEmbeddings();
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt is empty; start it with BOS at least");
         }

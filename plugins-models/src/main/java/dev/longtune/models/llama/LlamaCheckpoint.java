@@ -65,8 +65,10 @@ final class LlamaCheckpoint {
             ContextExtension ext = request.contextExtension();
             RopeParameters rope = new RopeParameters(config.headDim(), config.ropeTheta(),
                     config.maxPositionEmbeddings());
-            RopeScaling scaling = ext != null ? ext.ropeScaling(rope)
-                    : ConfigRopeScaling.of(request.hfConfig(), rope, configFile);
+            if (ext == null) {
+                requireDefaultRope(request.hfConfig(), configFile);
+            }
+            RopeScaling scaling = ext != null ? ext.ropeScaling(rope) : RopeScaling.none(rope);
             int maxPositions = ext != null ? ext.extendedMaxPositions(config.maxPositionEmbeddings())
                     : config.maxPositionEmbeddings();
             ModelConfig modelConfig = new ModelConfig(config.modelType(), config.vocabSize(), config.hiddenSize(),
@@ -102,6 +104,29 @@ final class LlamaCheckpoint {
                 root.close();
             }
             throw e;
+        }
+    }
+
+    /**
+     * Without a context extension only the plain rotary embedding is built in: a non-default {@code rope_scaling}
+     * (or the newest transformers' {@code rope_parameters}) in config.json must come in as the extension the host
+     * resolves from it through the context-extension registry; ignoring it would silently change the model.
+     */
+    static void requireDefaultRope(com.fasterxml.jackson.databind.node.ObjectNode raw, Path file) {
+        for (String key : new String[] {"rope_scaling", "rope_parameters"}) {
+            JsonNode rs = raw.get(key);
+            if (rs == null || rs.isNull()) {
+                continue;
+            }
+            String type = rs.hasNonNull("rope_type") ? rs.get("rope_type").asText()
+                    : rs.hasNonNull("type") ? rs.get("type").asText() : key.equals("rope_parameters") ? "default"
+                    : "(no rope_type)";
+            if (!type.equals("default")) {
+                throw new LongtuneException(file + ": " + key + " type '" + type + "' must be resolved through a "
+                        + "context extension, and none was given. The Longtune host does this from config.json "
+                        + "(context-extension registry); in code, pass the extension as "
+                        + "ModelLoadRequest.contextExtension");
+            }
         }
     }
 

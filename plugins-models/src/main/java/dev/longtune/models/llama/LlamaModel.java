@@ -8,24 +8,33 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.longtune.api.AttentionPattern;
+import dev.longtune.api.ChatTemplate;
 import dev.longtune.api.ContextExtension;
 import dev.longtune.api.ForwardInput;
 import dev.longtune.api.Generation;
 import dev.longtune.api.GenerationOptions;
 import dev.longtune.api.KvCache;
 import dev.longtune.api.LanguageModel;
+import dev.longtune.api.LinearLayer;
 import dev.longtune.api.LongtuneException;
 import dev.longtune.api.ModelConfig;
 import dev.longtune.api.RopeParameters;
 import dev.longtune.api.TextTokenizer;
+import dev.longtune.models.chat.ChatTemplates;
 import dev.longtune.models.generate.Generator;
+import dev.longtune.models.gguf.LlamaGgufExporter;
 import dev.longtune.models.io.HfCheckpointWriter;
 import dev.longtune.models.tokenizer.HfTextTokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Llama decoder (spec A.0) on DJL ops: RMSNorm, GQA attention with rotate_half RoPE, SwiGLU MLP.
@@ -36,10 +45,30 @@ import java.util.Map;
  *
  * <p><b>Autograd.</b> The forward pass is plain differentiable ops; a method sets {@code requiresGradient} on any
  * parameter and back-propagates through {@code forward(ForwardInput.training(ids))}.
+ *
+ * <p><b>Attention pattern.</b> Every forward pass asks the context extension (if any) for its pattern,
+ * {@code extension.attention(input.training())}, and uses full causal attention without one:
+ * <ul>
+ *   <li>{@link AttentionPattern.SlidingWindow}(W): query i sees keys {@code i-W < j <= i} (HF, spec A.3), in full
+ *       forwards and cached decoding. {@link #newCache} then allocates {@code min(capacity, W)} slots and, when W is
+ *       smaller than the capacity, uses them as a ring (see {@link LlamaKvCache}), so KV memory is bounded by W.
+ *       Positions keep growing; RoPE rows past the tables are made on demand. Generation may run past
+ *       {@code max_position_embeddings} (up to {@link #MAX_ROLLING_POSITIONS}) when W is at most that: attention
+ *       never spans more than W positions, and RoPE depends only on the distance.</li>
+ *   <li>{@link AttentionPattern.ShiftedSparse}: LongLoRA's S²-Attn (spec C, {@link ShiftedSparseAttention}), for
+ *       full forwards only; a KV cache with it is refused.</li>
+ * </ul>
  */
 public final class LlamaModel implements LanguageModel {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * How far generation with a rolling (sliding-window) cache may run: 2^24 positions, the largest range in which
+     * every position is exact in float32, the precision transformers (and {@link RotaryTables}) compute RoPE angles
+     * in. Past it positions round and rotations degrade.
+     */
+    public static final int MAX_ROLLING_POSITIONS = 1 << 24;
 
     private final LlamaConfig config;
     private final ModelConfig modelConfig;
@@ -56,10 +85,16 @@ public final class LlamaModel implements LanguageModel {
     private final NDArray lmHead;
     private final RotaryTables rope;
     private final CausalMask mask;
+    private final Map<Integer, CausalMask> windowMasks = new ConcurrentHashMap<>();
+    private final ShiftedSparseAttention shiftedSparse;
     private final ContextExtension extension;
     private final RopeParameters ropeParameters;
     private final DataType dtype;
     private final Path sourceDir;
+    /** Per layer: q, k, v, o, gate, up, down projections, routable through adapters ({@link #linearLayers()}). */
+    private final List<LlamaLinear[]> projections = new ArrayList<>();
+    private final Map<String, LinearLayer> linearLayers = new LinkedHashMap<>();
+    private volatile Optional<ChatTemplate> chatTemplate; // resolved on first use
     private final NDIndex lowHalf;
     private final NDIndex highHalf;
     private final NDArray scale;
@@ -89,6 +124,22 @@ public final class LlamaModel implements LanguageModel {
         this.ropeParameters = ropeParameters;
         this.dtype = dtype;
         this.sourceDir = sourceDir;
+        for (int i = 0; i < layers.size(); i++) {
+            LlamaLayer w = layers.get(i);
+            String p = "model.layers." + i + ".";
+            LlamaLinear[] proj = {
+                new LlamaLinear(p + "self_attn.q_proj", w.q(), w.qBias()),
+                new LlamaLinear(p + "self_attn.k_proj", w.k(), w.kBias()),
+                new LlamaLinear(p + "self_attn.v_proj", w.v(), w.vBias()),
+                new LlamaLinear(p + "self_attn.o_proj", w.o(), w.oBias()),
+                new LlamaLinear(p + "mlp.gate_proj", w.gate(), w.gateBias()),
+                new LlamaLinear(p + "mlp.up_proj", w.up(), w.upBias()),
+                new LlamaLinear(p + "mlp.down_proj", w.down(), w.downBias())};
+            projections.add(proj);
+            for (LlamaLinear l : proj) {
+                linearLayers.put(l.name(), l);
+            }
+        }
         int half = config.headDim() / 2;
         // q and k are always [B, heads, T, hd]; prebuilt so no index string is parsed per call.
         this.lowHalf = new NDIndex().addAllDim().addAllDim().addAllDim().addSliceDim(0, half);
@@ -98,6 +149,7 @@ public final class LlamaModel implements LanguageModel {
         // number operands with Java buffers the GC may free first (see plugins-training's ScalarOperandTest).
         this.scale = buffers.full(new Shape(), (float) (1.0 / Math.sqrt(config.headDim())), DataType.FLOAT32);
         this.eps = buffers.full(new Shape(), (float) config.rmsNormEps(), DataType.FLOAT32);
+        this.shiftedSparse = new ShiftedSparseAttention(dtype, buffers, mask, scale);
     }
 
     @Override
@@ -118,6 +170,36 @@ public final class LlamaModel implements LanguageModel {
     @Override
     public TextTokenizer tokenizer() {
         return tokenizer;
+    }
+
+    @Override
+    public Optional<ContextExtension> contextExtension() {
+        return Optional.ofNullable(extension);
+    }
+
+    /** The attention pattern of a forward pass: the extension's choice, full causal attention without one. */
+    AttentionPattern attention(boolean training) {
+        if (extension == null) {
+            return AttentionPattern.CAUSAL;
+        }
+        AttentionPattern p = extension.attention(training);
+        if (p == null) {
+            throw new LongtuneException("context extension '" + extension.name() + "' returned no attention pattern");
+        }
+        return p;
+    }
+
+    /** The S²-Attn kernel, so tests and benchmarks can switch between its grouped and full-mask paths. */
+    ShiftedSparseAttention shiftedSparse() {
+        return shiftedSparse;
+    }
+
+    private static int window(AttentionPattern p) {
+        return p instanceof AttentionPattern.SlidingWindow sw ? sw.window() : 0;
+    }
+
+    private CausalMask windowMask(int window) {
+        return windowMasks.computeIfAbsent(window, w -> new CausalMask(dtype, buffers, w));
     }
 
     @Override
@@ -146,13 +228,23 @@ public final class LlamaModel implements LanguageModel {
         }
         int b = (int) shape[0];
         int t = (int) shape[1];
+        AttentionPattern pattern = attention(input.training());
+        AttentionPattern.ShiftedSparse s2 = pattern instanceof AttentionPattern.ShiftedSparse ss ? ss : null;
+        int window = window(pattern);
         LlamaKvCache cache = null;
         if (input.cache() != null) {
             if (!(input.cache() instanceof LlamaKvCache)) {
                 throw new IllegalArgumentException("the KV cache was not created by this model");
             }
+            if (s2 != null) {
+                throw new LongtuneException("shifted sparse attention (S²-Attn) is a training pattern over whole "
+                        + "sequences; it cannot run with a KV cache (context extension '" + extension.name()
+                        + "' chose it for a cached forward pass)");
+            }
             cache = (LlamaKvCache) input.cache();
-            cache.check(this, b, t);
+            cache.check(this, b, t, window);
+        } else if (s2 != null) {
+            ShiftedSparseAttention.groupSize(t, s2.groupSizeRatio()); // fail before any work
         }
         int past = cache == null ? 0 : cache.length();
         int total = past + t;
@@ -160,11 +252,16 @@ public final class LlamaModel implements LanguageModel {
         NDArray[] cosSin = rotary(m, input.positionIds(), past, t, total);
         NDArray cos = cosSin[0];
         NDArray sin = cosSin[1];
-        NDArray causal = t > 1 ? mask.window(m, past, t) : null;
+        NDArray attnMask = null;
+        if (t > 1 && s2 == null) {
+            // Keys are the `visible` cached positions right before this call's tokens, then the tokens themselves.
+            int visible = cache == null ? 0 : cache.visible();
+            attnMask = (window > 0 ? windowMask(window) : mask).window(m, visible, t);
+        }
 
         NDArray h = ids.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
         for (int i = 0; i < layers.size(); i++) {
-            h = layer(layers.get(i), i, h, b, t, cos, sin, causal, cache, m);
+            h = layer(layers.get(i), i, h, b, t, cos, sin, attnMask, s2, cache, m, input.training());
         }
         h = rmsNorm(h, finalNorm);
         NDArray logits = linear(h, lmHead, null);
@@ -175,14 +272,15 @@ public final class LlamaModel implements LanguageModel {
     }
 
     private NDArray layer(LlamaLayer w, int index, NDArray h, int b, int t, NDArray cos, NDArray sin,
-            NDArray causal, LlamaKvCache cache, NDManager m) {
+            NDArray attnMask, AttentionPattern.ShiftedSparse s2, LlamaKvCache cache, NDManager m, boolean training) {
         int nH = config.numHeads();
         int nKv = config.numKvHeads();
         int hd = config.headDim();
+        LlamaLinear[] proj = projections.get(index);
         NDArray x = rmsNorm(h, w.inputNorm());
-        NDArray q = linear(x, w.q(), w.qBias()).reshape(b, t, nH, hd).transpose(0, 2, 1, 3);
-        NDArray k = linear(x, w.k(), w.kBias()).reshape(b, t, nKv, hd).transpose(0, 2, 1, 3);
-        NDArray v = linear(x, w.v(), w.vBias()).reshape(b, t, nKv, hd).transpose(0, 2, 1, 3);
+        NDArray q = proj[0].apply(x, training).reshape(b, t, nH, hd).transpose(0, 2, 1, 3);
+        NDArray k = proj[1].apply(x, training).reshape(b, t, nKv, hd).transpose(0, 2, 1, 3);
+        NDArray v = proj[2].apply(x, training).reshape(b, t, nKv, hd).transpose(0, 2, 1, 3);
         q = applyRope(q, cos, sin);
         k = applyRope(k, cos, sin);
         if (cache != null) {
@@ -195,19 +293,22 @@ public final class LlamaModel implements LanguageModel {
             k = k.repeat(1, nH / nKv);
             v = v.repeat(1, nH / nKv);
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
-        if (causal != null) {
-            scores = scores.add(causal);
+        NDArray out;
+        if (s2 != null) {
+            out = shiftedSparse.attend(q, k, v, s2);
+        } else {
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
+            if (attnMask != null) {
+                scores = scores.add(attnMask);
+            }
+            out = LlamaOps.softmax32(scores).matMul(v);
         }
-        NDArray probs = scores.getDataType() == DataType.FLOAT32
-                ? scores.softmax(-1)
-                : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(scores.getDataType(), false);
-        NDArray attn = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, nH * hd);
-        h = h.add(linear(attn, w.o(), w.oBias()));
+        NDArray attn = out.transpose(0, 2, 1, 3).reshape(b, t, nH * hd);
+        h = h.add(proj[3].apply(attn, training));
         x = rmsNorm(h, w.postNorm());
-        NDArray g = linear(x, w.gate(), w.gateBias());
-        NDArray u = linear(x, w.up(), w.upBias());
-        return h.add(linear(LlamaOps.silu(g).mul(u), w.down(), w.downBias()));
+        NDArray g = proj[4].apply(x, training);
+        NDArray u = proj[5].apply(x, training);
+        return h.add(proj[6].apply(LlamaOps.silu(g).mul(u), training));
     }
 
     private NDArray applyRope(NDArray x, NDArray cos, NDArray sinSigned) {
@@ -225,9 +326,7 @@ public final class LlamaModel implements LanguageModel {
     /** cos/sin for the positions of this call, attached to {@code m}: [T, hd] or, with explicit ids, [B, 1, T, hd]. */
     private NDArray[] rotary(NDManager m, NDArray positionIds, int past, int t, int total) {
         if (positionIds == null) {
-            NDArray[] tables = rope.tables(total, total);
-            NDIndex rows = new NDIndex().addSliceDim(past, total);
-            return new NDArray[] {tables[0].get(m, rows), tables[1].get(m, rows)};
+            return rope.rows(m, past, total, total);
         }
         int maxPos;
         try (NDArray max = positionIds.max()) {
@@ -252,14 +351,31 @@ public final class LlamaModel implements LanguageModel {
         if (batchSize <= 0 || capacity <= 0) {
             throw new IllegalArgumentException("batch and capacity must be positive");
         }
+        AttentionPattern p = attention(false);
+        if (p instanceof AttentionPattern.ShiftedSparse) {
+            throw new LongtuneException("context extension '" + extension.name() + "' uses shifted sparse "
+                    + "attention (S²-Attn) for inference, which cannot decode with a KV cache");
+        }
+        // With a sliding window W < capacity the cache is a ring of W slots (memory bounded by the window).
         return new LlamaKvCache(this, work.newSubManager(), config.numLayers(), batchSize, config.numKvHeads(),
-                config.headDim(), capacity, dtype);
+                config.headDim(), capacity, window(p), dtype);
     }
 
     @Override
     public Generation generate(int[] promptIds, GenerationOptions options, TokenListener listener) {
         ensureOpen();
-        return Generator.generate(this, work, promptIds, options, listener);
+        return Generator.generate(this, work, promptIds, options, listener, generationLimit());
+    }
+
+    /**
+     * The longest sequence (prompt plus generated tokens) {@link #generate} produces: the model's context, or
+     * {@link #MAX_ROLLING_POSITIONS} with a sliding window no wider than the context (the cache rolls, attention
+     * never spans more than W positions, so nothing outside the trained range of distances is used).
+     */
+    int generationLimit() {
+        int context = modelConfig.maxPositionEmbeddings();
+        int w = window(attention(false));
+        return w > 0 && w <= context ? Math.max(context, MAX_ROLLING_POSITIONS) : context;
     }
 
     @Override
@@ -267,10 +383,46 @@ public final class LlamaModel implements LanguageModel {
         ensureOpen();
         ObjectNode out = rawConfig.deepCopy();
         if (extension != null) {
-            out.set("rope_scaling", JSON.valueToTree(extension.hfRopeScaling(ropeParameters)));
+            Map<String, Object> rs = extension.hfRopeScaling(ropeParameters);
+            if (rs == null || rs.isEmpty()) {
+                out.remove("rope_scaling"); // the extension does not rotate differently (e.g. a sliding window)
+            } else {
+                out.set("rope_scaling", JSON.valueToTree(rs));
+            }
             out.put("max_position_embeddings", modelConfig.maxPositionEmbeddings());
         }
         HfCheckpointWriter.save(directory, out, parameters, sourceDir);
+    }
+
+    @Override
+    public Map<String, LinearLayer> linearLayers() {
+        return Collections.unmodifiableMap(linearLayers);
+    }
+
+    @Override
+    public Optional<ChatTemplate> chatTemplate() {
+        ensureOpen();
+        Optional<ChatTemplate> t = chatTemplate;
+        if (t == null) {
+            t = sourceDir == null ? Optional.empty() : ChatTemplates.forCheckpoint(sourceDir, config.modelType());
+            chatTemplate = t;
+        }
+        return t;
+    }
+
+    @Override
+    public java.util.Set<String> exportFormats() {
+        return LlamaGgufExporter.FORMATS;
+    }
+
+    @Override
+    public void export(String format, Path out) throws IOException {
+        ensureOpen();
+        if (LlamaGgufExporter.handles(format) && !"hf".equals(format)) {
+            LlamaGgufExporter.export(this, sourceDir, format, out);
+        } else {
+            LanguageModel.super.export(format, out);
+        }
     }
 
     private void ensureOpen() {

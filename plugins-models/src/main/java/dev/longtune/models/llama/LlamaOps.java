@@ -57,4 +57,11 @@ public final class LlamaOps {
         NDArray swapped = x.get(highHalf).concat(x.get(lowHalf), -1);
         return x.mul(cos).add(swapped.mul(sinSigned));
     }
+
+    /** Softmax over the last axis computed in float32 and cast back (transformers upcasts attention scores). */
+    public static NDArray softmax32(NDArray scores) {
+        return scores.getDataType() == DataType.FLOAT32
+                ? scores.softmax(-1)
+                : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(scores.getDataType(), false);
+    }
 }

@@ -6,11 +6,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.longtune.api.AttentionPattern;
 import dev.longtune.api.ForwardInput;
 import dev.longtune.api.Generation;
 import dev.longtune.api.GenerationOptions;
 import dev.longtune.api.nd.TokenLoss;
+import dev.longtune.models.TestExtension;
 import dev.longtune.models.TestModels;
+import dev.longtune.models.llama.LlamaModelAccess;
 import dev.longtune.models.llama.LlamaModel;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
@@ -28,6 +31,57 @@ public class ModelBenchmark {
     /** Also runnable as a plain program on the test classpath, e.g. to try other thread counts. */
     public static void main(String[] args) throws Exception {
         new ModelBenchmark().report();
+    }
+
+    /**
+     * S²-Attn cost on stories260K, forward+backward at B=1, T=512 (ratio 1/4, G=128): full causal attention, the
+     * grouped S² path (the default) and the full N x N block-mask path, interleaved so load changes hit all three.
+     */
+    @Test
+    void shiftedSparse() throws Exception {
+        int seq = 512;
+        long[] ids = new long[seq];
+        Random r = new Random(2);
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = 3 + r.nextInt(500);
+        }
+        try (NDManager root = NDManager.newBaseManager(Device.cpu());
+                LlamaModel causal = TestModels.stories(root);
+                LlamaModel s2 = TestModels.stories(root, TestExtension.training(
+                        new AttentionPattern.ShiftedSparse(0.25, false)))) {
+            for (LlamaModel m : new LlamaModel[] {causal, s2}) {
+                m.parameters().values().forEach(p -> p.setRequiresGradient(true));
+            }
+            String[] names = {"causal", "S2 grouped", "S2 full-mask"};
+            long[] total = new long[3];
+            int warm = 3;
+            int runs = 10;
+            for (int i = 0; i < warm + runs; i++) {
+                for (int k = 0; k < 3; k++) {
+                    LlamaModel m = k == 0 ? causal : s2;
+                    LlamaModelAccess.setGrouped(s2, k != 2);
+                    try (NDManager step = root.newSubManager()) {
+                        NDArray in = step.create(ids, new Shape(1, seq));
+                        long t0 = System.nanoTime();
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            gc.backward(TokenLoss.shiftedNll(m.forward(ForwardInput.training(in)), in).mean());
+                        }
+                        if (i >= warm) {
+                            total[k] += System.nanoTime() - t0;
+                        }
+                    }
+                }
+            }
+            for (int k = 0; k < 3; k++) {
+                System.out.printf("B=1 T=%d forward+backward, %s: %.2f ms (mean of %d)%n", seq, names[k],
+                        total[k] / 1e6 / runs, runs);
+            }
+            for (LlamaModel m : new LlamaModel[] {causal, s2}) {
+                for (NDArray p : m.parameters().values()) {
+                    p.setRequiresGradient(false);
+                }
+            }
+        }
     }
 
     @Test

@@ -8,8 +8,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.longtune.api.AttentionPattern;
 import dev.longtune.api.ForwardInput;
 import dev.longtune.api.nd.TokenLoss;
+import dev.longtune.models.TestExtension;
 import dev.longtune.models.TestModels;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -35,6 +37,25 @@ class GcDuringBackwardTest {
             Map<String, float[]> churned = gradients(model, root, true);
             for (String name : quiet.keySet()) {
                 assertArrayEquals(quiet.get(name), churned.get(name), 0f, name);
+            }
+        }
+    }
+
+    /** The same guard for the attention patterns a context extension selects (S²-Attn both variants, window). */
+    @Test
+    void patternsFromContextExtensionsAreGcSafeToo() throws Exception {
+        AttentionPattern[] patterns = {new AttentionPattern.ShiftedSparse(0.5, true),
+            new AttentionPattern.ShiftedSparse(0.5, false), new AttentionPattern.SlidingWindow(3)};
+        try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
+            for (AttentionPattern p : patterns) {
+                try (LlamaModel model = TestModels.stories(root, TestExtension.always(p))) {
+                    model.parameters().values().forEach(w -> w.setRequiresGradient(true));
+                    Map<String, float[]> quiet = gradients(model, root, false);
+                    Map<String, float[]> churned = gradients(model, root, true);
+                    for (String name : quiet.keySet()) {
+                        assertArrayEquals(quiet.get(name), churned.get(name), 0f, p + " " + name);
+                    }
+                }
             }
         }
     }

@@ -14,8 +14,20 @@ final class ReferenceLlama {
         this.ck = ck;
     }
 
+    /** Which keys a query may see: {@code sees(head, i, j)} for query i and key j (sequence indices). */
+    interface Visibility {
+        boolean sees(int head, int query, int key);
+    }
+
+    static final Visibility CAUSAL = (head, i, j) -> j <= i;
+
     /** Logits [T][V] for one sequence at positions 0..T-1. */
     double[][] forward(int[] ids) {
+        return forward(ids, CAUSAL);
+    }
+
+    /** Logits [T][V] for one sequence at positions 0..T-1, attention restricted by {@code vis}. */
+    double[][] forward(int[] ids, Visibility vis) {
         int t = ids.length;
         int h = ck.hidden;
         double[][] x = new double[t][h];
@@ -39,9 +51,12 @@ final class ReferenceLlama {
             for (int head = 0; head < ck.heads; head++) {
                 int kvh = head / group; // repeat_kv: consecutive query heads share a KV head
                 for (int i = 0; i < t; i++) {
-                    double[] s = new double[i + 1];
+                    double[] s = new double[t];
                     double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= i; j++) { // causal: keys 0..i
+                    for (int j = 0; j < t; j++) {
+                        if (!vis.sees(head, i, j)) {
+                            continue;
+                        }
                         double dot = 0;
                         for (int d = 0; d < hd; d++) {
                             dot += q[i][head * hd + d] * k[j][kvh * hd + d];
@@ -50,11 +65,11 @@ final class ReferenceLlama {
                         max = Math.max(max, s[j]);
                     }
                     double sum = 0;
-                    for (int j = 0; j <= i; j++) {
-                        s[j] = Math.exp(s[j] - max);
+                    for (int j = 0; j < t; j++) {
+                        s[j] = vis.sees(head, i, j) ? Math.exp(s[j] - max) : 0;
                         sum += s[j];
                     }
-                    for (int j = 0; j <= i; j++) {
+                    for (int j = 0; j < t; j++) {
                         for (int d = 0; d < hd; d++) {
                             attn[i][head * hd + d] += s[j] / sum * v[j][kvh * hd + d];
                         }

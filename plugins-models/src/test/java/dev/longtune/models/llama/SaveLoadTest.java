@@ -3,6 +3,7 @@ package dev.longtune.models.llama;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -12,6 +13,7 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.longtune.api.ContextExtension;
 import dev.longtune.api.GenerationOptions;
+import dev.longtune.api.LongtuneException;
 import dev.longtune.api.ModelLoadRequest;
 import dev.longtune.api.RopeParameters;
 import dev.longtune.api.RopeScaling;
@@ -119,9 +121,13 @@ class SaveLoadTest {
             assertEquals("linear", saved.get("rope_scaling").get("rope_type").asText());
             assertEquals(4.0, saved.get("rope_scaling").get("factor").asDouble());
             assertEquals("kept on save", saved.get("some_unknown_key").asText());
-            // Reloaded without an extension, config.json's own rope_scaling reproduces the extended model.
-            try (LlamaModel again = TestModels.load(tmp.resolve("out"), root)) {
-                assertEquals(256, again.config().maxPositionEmbeddings());
+            // The saved rope_scaling is what the host resolves into the extension again; loading the folder with
+            // that extension reproduces the extended model. Without one the model refuses to ignore it.
+            LongtuneException e = assertThrows(LongtuneException.class,
+                    () -> TestModels.load(tmp.resolve("out"), root));
+            assertTrue(e.getMessage().contains("linear") && e.getMessage().contains("context extension"),
+                    e.getMessage());
+            try (LlamaModel again = TestModels.load(tmp.resolve("out"), root, new Linear4())) {
                 assertArrayEquals(extendedLogits, logits(again), 1e-6f);
             }
         }

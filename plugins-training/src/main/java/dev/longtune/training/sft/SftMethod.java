@@ -1,6 +1,7 @@
 package dev.longtune.training.sft;
 
 import ai.djl.ndarray.NDArray;
+import dev.longtune.api.ContextExtension;
 import dev.longtune.api.DataRecord;
 import dev.longtune.api.FineTuningMethod;
 import dev.longtune.api.ForwardInput;
@@ -107,11 +108,19 @@ public final class SftMethod implements FineTuningMethod {
     /**
      * The parameters this method trains, marked {@code requiresGradient(true)}; the others are marked frozen.
      * {@code LanguageModel.parameters()} lists tied weights once, so a tied embedding/head is updated once per step.
+     *
+     * <p>The set is the union of this method's own choice ({@link SftOptions}) and every parameter whose name
+     * contains one of the model's context extension's {@link ContextExtension#trainableParameters()} substrings
+     * (LongLoRA: {@code embed} and {@code norm}), which win over {@code train_embeddings=false} and
+     * {@code freeze_layers}.
      */
     public Map<String, NDArray> trainable(LanguageModel model) {
+        List<String> required = model.contextExtension().map(ContextExtension::trainableParameters)
+                .orElse(List.of());
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-            boolean train = trains(e.getKey());
+            String name = e.getKey();
+            boolean train = trains(name) || required.stream().anyMatch(name::contains);
             e.getValue().setRequiresGradient(train);
             if (train) {
                 out.put(e.getKey(), e.getValue());
