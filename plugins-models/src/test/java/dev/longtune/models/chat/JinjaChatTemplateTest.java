@@ -123,7 +123,7 @@ class JinjaChatTemplateTest {
                 render("{{ x | tojson(indent=2) }}", Map.of("x", Map.of("a", List.of(1, 2)))));
         assertEquals("\"\\u00e9\"", render("{{ 'é' | tojson(ensure_ascii=true) }}"));
         assertEquals("{\"a\": 1, \"b\": 2}", render("{{ x | tojson(sort_keys=true) }}",
-                Map.of("x", new LinkedHashMap<>(Map.of("b", 2, "a", 1)))));
+                Map.of("x", ordered("b", 2, "a", 1))));
     }
 
     @Test
@@ -137,7 +137,7 @@ class JinjaChatTemplateTest {
         assertEquals("1|dflt|None|a=1,b=2", render(
                 "{{ d.get('a') }}|{{ d.get('zz', 'dflt') }}|{{ d.get('zz') | string }}|"
                         + "{% for k, v in d.items() %}{{ k }}={{ v }}{% if not loop.last %},{% endif %}{% endfor %}",
-                Map.of("d", new LinkedHashMap<>(Map.of("a", 1, "b", 2)))));
+                Map.of("d", ordered("a", 1, "b", 2))));
         assertEquals("a=1;", render("{% for k, v in d | items %}{{ k }}={{ v }};{% endfor %}",
                 Map.of("d", Map.of("a", 1))));
     }
@@ -164,5 +164,14 @@ class JinjaChatTemplateTest {
                 + "{% if tools is not defined %}yes{% endif %}"));
         assertEquals("yes", render("{% if tools is defined and tools is not none %}yes{% endif %}",
                 Map.of("tools", List.of())));
+    }
+
+    /** An insertion-ordered map (Map.of's iteration order is randomised per JVM, so it cannot seed an order). */
+    private static Map<String, Object> ordered(Object... keyValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return m;
     }
 }
