@@ -18,6 +18,8 @@ import dev.longtune.api.config.OptionsBinder;
 import dev.longtune.api.config.PluginSpec;
 import dev.longtune.api.config.Suggestions;
 import dev.longtune.api.config.TrainingConfig;
+import dev.longtune.api.data.ChatRecords;
+import dev.longtune.api.data.PreferenceRecords;
 import dev.longtune.api.data.PromptFormats;
 import dev.longtune.host.plugins.PluginCatalog;
 import java.io.IOException;
@@ -38,6 +40,8 @@ public final class ExperimentValidator {
     static final Set<String> SCHEDULES = Set.of("constant", "linear", "cosine");
     static final Set<String> EXPORT_FORMATS = Set.of("hf", "none");
     static final Set<String> DTYPES = Set.of("auto", "float32", "float16");
+    /** Instruction, preference and chat layouts; which ones a method accepts is the method's business. */
+    static final Set<String> DATA_FORMATS = union(PromptFormats.NAMES, PreferenceRecords.NAMES, ChatRecords.NAMES);
 
     private final PluginCatalog catalog;
 
@@ -82,7 +86,7 @@ public final class ExperimentValidator {
         Path train = null;
         Path eval = null;
         if (data != null) {
-            check(data.format(), Set.copyOf(PromptFormats.NAMES), loaded.at("data.format"), "data format");
+            check(data.format(), DATA_FORMATS, loaded.at("data.format"), "data format");
             if (data.train() != null) {
                 train = existing(loaded.resolve(data.train()), loaded.at("data.train"), "training data file");
             }
@@ -218,6 +222,15 @@ public final class ExperimentValidator {
                     + " (paths are relative to the config file's folder)");
         }
         return p;
+    }
+
+    @SafeVarargs
+    private static Set<String> union(List<String>... lists) {
+        Set<String> all = new java.util.TreeSet<>();
+        for (List<String> l : lists) {
+            all.addAll(l);
+        }
+        return Set.copyOf(all);
     }
 
     /** Reads {@code config.json}, with a clear error for a missing folder or file. */

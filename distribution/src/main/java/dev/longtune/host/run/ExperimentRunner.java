@@ -138,12 +138,28 @@ public final class ExperimentRunner {
             throws IOException {
         Bound<FineTuningMethodFactory<?>> m = exp.method();
         console.printf(Locale.ROOT, "Training with method '%s'%n", m.name());
+        String resume = exp.config().training().resumeFromCheckpoint();
+        if (resume != null) {
+            // Resuming is the training loop's job (TrainingLoop, plugins-training): it restores weights, optimiser,
+            // schedule and data position from <output>/checkpoints and drops metric rows written after the
+            // checkpoint. Everything before training (evaluation and samples "before") runs again on the base model,
+            // so it gives the same numbers as in the interrupted run.
+            console.printf(Locale.ROOT, "training.resume_from_checkpoint: %s (%s)%n", resume, "auto".equals(resume)
+                    ? "the latest complete checkpoint in " + ctx.outputDir().resolve("checkpoints")
+                            + ", or a fresh start if there is none"
+                    : "that checkpoint");
+        }
         var method = ((FineTuningMethodFactory) m.factory()).create(m.options());
         DataConfig dataConfig = exp.config().data();
         TrainingOutcome outcome = method.train(new TrainingJob(model, data.train, data.eval, dataConfig,
                 exp.config().training(), ctx));
         console.printf(Locale.ROOT, "Trained %d steps, %d tokens in %.1f s; final loss %.4f%n", outcome.steps(),
                 outcome.tokens(), outcome.seconds(), outcome.finalLoss());
+        Double resumedAt = outcome.extra().get("resumed_from_step");
+        if (resumedAt != null) {
+            console.printf(Locale.ROOT, "(continued from the checkpoint of step %d; metrics/checkpoints.jsonl lists "
+                    + "checkpoints saved and resumed)%n", resumedAt.longValue());
+        }
         return outcome;
     }
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.longtune.api.DataRecord;
 import dev.longtune.api.PromptCompletion;
 import dev.longtune.api.RunContext;
+import dev.longtune.api.data.PreferenceRecords;
 import dev.longtune.api.data.PromptFormats;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -62,9 +63,24 @@ final class HostRunContext implements RunContext, AutoCloseable {
         return metrics;
     }
 
+    /**
+     * Prompt and completion of a record for evaluators and samples: instruction formats as they are; a preference
+     * record (named format, or detected under {@code auto}) as its prompt and chosen answer.
+     */
     @Override
     public PromptCompletion format(DataRecord record) {
+        if (!"auto".equals(dataFormat) && PreferenceRecords.NAMES.contains(dataFormat)) {
+            return PreferenceRecords.read(dataFormat, record, null).chosenPair();
+        }
+        if ("auto".equals(dataFormat) && isPreference(record)) {
+            return PreferenceRecords.read("auto", record, null).chosenPair();
+        }
         return PromptFormats.format(dataFormat, record);
+    }
+
+    private static boolean isPreference(DataRecord record) {
+        var f = record.fields();
+        return (f.has("chosen") && f.has("rejected")) || (f.has("response_j") && f.has("response_k"));
     }
 
     @Override
