@@ -48,6 +48,18 @@ public interface LanguageModel extends AutoCloseable {
     /** Logits {@code [B, T, V]} in float32 for the given tokens; see {@link ForwardInput}. */
     NDArray forward(ForwardInput input);
 
+    /**
+     * A term the model asks to be added to the training loss of its <b>last training forward pass</b>
+     * ({@code ForwardInput.training()}), already weighted, on the autograd path (so {@code loss.add(aux)} trains
+     * it): e.g. a mixture of experts' router load-balancing loss times its coefficient ({@code router_aux_loss_coef}).
+     * Empty for models without one and before the first training forward (inference forwards leave it alone). The
+     * array belongs to the manager of that forward's input ids and is replaced by the next training forward; one
+     * training forward at a time per model.
+     */
+    default java.util.Optional<NDArray> auxiliaryLoss() {
+        return java.util.Optional.empty();
+    }
+
     /** A key/value cache for incremental decoding of {@code batchSize} sequences of up to {@code capacity} tokens. */
     KvCache newCache(int batchSize, int capacity);
 

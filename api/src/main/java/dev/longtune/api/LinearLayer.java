@@ -28,6 +28,41 @@ public interface LinearLayer {
      */
     void setForward(Forward forward);
 
+    /**
+     * Whether the layer still holds its dense weight: false after {@link #releaseWeight()} (QLoRA), when only the
+     * installed {@link Forward} can compute it.
+     */
+    default boolean hasDenseWeight() {
+        return weight() != null;
+    }
+
+    /**
+     * Frees the dense weight's memory, for methods that keep the base weight in another form (QLoRA holds it as
+     * 4-bit NF4 and dequantizes it inside its {@link Forward}). A {@link Forward} must be installed first. The array
+     * object the model lists in {@code LanguageModel.parameters()} stays the same object but holds an empty
+     * placeholder (shape {@code [0]}) until {@link #restoreWeight}; {@link #weight()} returns {@code null} meanwhile,
+     * so a model save while the weight is released fails or writes a placeholder; restore (or merge) first.
+     *
+     * @throws UnsupportedOperationException when the model cannot release its weights
+     */
+    default void releaseWeight() {
+        throw new UnsupportedOperationException(name() + ": this model cannot release its dense weights");
+    }
+
+    /**
+     * Puts a dense weight {@code [out, in]} back after {@link #releaseWeight()}, or replaces the current one: the
+     * values of {@code weight} move into the original parameter object (so {@code LanguageModel.parameters()} and
+     * saving see them); {@code weight} itself is consumed (closed).
+     */
+    default void restoreWeight(NDArray weight) {
+        throw new UnsupportedOperationException(name() + ": this model cannot replace its dense weights");
+    }
+
+    /** The layer's current {@link Forward}, or {@code null} for the plain {@code x·Wᵀ + b}. */
+    default Forward forward() {
+        return null;
+    }
+
     /** A replacement forward for a linear layer. Activations come first in every op (memory attaches to them). */
     @FunctionalInterface
     interface Forward {

@@ -26,4 +26,18 @@ class ModelsPluginTest {
         assertEquals(NoOptions.class, llama.optionsType());
         assertTrue(!llama.description().isEmpty());
     }
+
+    @Test
+    void everyFamilyIsRegisteredUnderItsModelType() {
+        java.util.List<ModelArchitecture<?>> all = new ModelsPlugin().modelArchitectures();
+        java.util.Map<String, Set<String>> types = new java.util.LinkedHashMap<>();
+        for (ModelArchitecture<?> a : all) {
+            types.put(a.name(), a.modelTypes());
+            assertEquals(NoOptions.class, a.optionsType());
+            assertTrue(!a.description().isEmpty());
+        }
+        assertEquals(java.util.Map.of("llama", Set.of("llama"), "mistral", Set.of("mistral"), "qwen2",
+                Set.of("qwen2"), "gemma", Set.of("gemma"), "gemma2", Set.of("gemma2"), "mixtral", Set.of("mixtral")),
+                types);
+    }
 }

@@ -2,6 +2,10 @@ package dev.longtune.training;
 
 import dev.longtune.api.FineTuningMethodFactory;
 import dev.longtune.api.LongtunePlugin;
+import dev.longtune.training.preference.DpoMethodFactory;
+import dev.longtune.training.preference.KtoMethodFactory;
+import dev.longtune.training.preference.OrpoMethodFactory;
+import dev.longtune.training.preference.SimpoMethodFactory;
 import dev.longtune.training.sft.SftMethodFactory;
 import java.util.List;
 
@@ -10,6 +14,7 @@ public final class TrainingPlugin implements LongtunePlugin {
 
     @Override
     public List<FineTuningMethodFactory<?>> fineTuningMethods() {
-        return List.of(new SftMethodFactory());
+        return List.of(new SftMethodFactory(), new DpoMethodFactory(), new OrpoMethodFactory(),
+                new SimpoMethodFactory(), new KtoMethodFactory());
     }
 }

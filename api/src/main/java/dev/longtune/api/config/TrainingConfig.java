@@ -16,7 +16,13 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param maxGradNorm global L2 norm clipping threshold (0 = off)
  * @param weightDecay decoupled (AdamW) weight decay; never applied to norms and biases
  * @param logEvery optimiser steps between metric rows
- * @param saveEvery optimiser steps between checkpoints (0 = only at the end)
+ * @param saveEvery optimiser steps between resumable checkpoints ({@code checkpoints/step-N} in the output folder;
+ *     0 = none: the host exports the final model)
+ * @param resumeFromCheckpoint {@code null} (default: start fresh), {@code "auto"} (continue from the latest
+ *     complete checkpoint in {@code <output>/checkpoints} if there is one, otherwise start fresh) or the path of a
+ *     checkpoint folder ({@code .../checkpoints/step-N}) to continue from
+ * @param keepCheckpoints how many of the newest checkpoints to keep, older ones are deleted (default 2; 0 = keep
+ *     all)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record TrainingConfig(
@@ -35,7 +41,9 @@ public record TrainingConfig(
         Double adamEpsilon,
         Double maxGradNorm,
         Integer logEvery,
-        Integer saveEvery) {
+        Integer saveEvery,
+        String resumeFromCheckpoint,
+        Integer keepCheckpoints) {
 
     public TrainingConfig {
         epochs = epochs == null ? 1 : epochs;
@@ -54,11 +62,25 @@ public record TrainingConfig(
         maxGradNorm = maxGradNorm == null ? 1.0 : maxGradNorm;
         logEvery = logEvery == null ? 10 : logEvery;
         saveEvery = saveEvery == null ? 0 : saveEvery;
+        resumeFromCheckpoint = resumeFromCheckpoint == null || resumeFromCheckpoint.isBlank()
+                ? null : resumeFromCheckpoint.trim();
+        keepCheckpoints = keepCheckpoints == null ? 2 : keepCheckpoints;
+        if (keepCheckpoints < 0) {
+            throw new IllegalArgumentException("training.keep_checkpoints must be >= 0 (0 = keep all), got "
+                    + keepCheckpoints);
+        }
     }
 
     /** All defaults. */
     public static TrainingConfig defaults() {
         return new TrainingConfig(null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null);
+                null, null, null, null, null);
+    }
+
+    /** This configuration continuing from {@code resume} ({@code null}, {@code "auto"} or a checkpoint folder). */
+    public TrainingConfig withResumeFromCheckpoint(String resume) {
+        return new TrainingConfig(epochs, maxSteps, batchSize, gradientAccumulationSteps, learningRate, lrScheduler,
+                warmupSteps, warmupRatio, minLrRatio, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm,
+                logEvery, saveEvery, resume, keepCheckpoints);
     }
 }

@@ -36,6 +36,11 @@ final class LlamaCheckpoint {
     private LlamaCheckpoint() {}
 
     static LlamaModel load(ModelLoadRequest request) throws IOException {
+        return load(request, DecoderSpec::llama);
+    }
+
+    /** Loads the family {@code parser} describes (spec A.0 plus the family's {@link DecoderSpec}). */
+    static LlamaModel load(ModelLoadRequest request, DecoderSpec.Parser parser) throws IOException {
         Path dir = request.directory();
         if (!Files.isDirectory(dir)) {
             throw new LongtuneException("model folder " + dir + " does not exist");
@@ -44,11 +49,13 @@ final class LlamaCheckpoint {
         if (!Files.isRegularFile(configFile)) {
             throw new LongtuneException("config.json is missing from model folder " + dir);
         }
+        LlamaConfig config = LlamaConfig.parseCommon(request.hfConfig(), configFile);
+        DecoderSpec spec = parser.parse(request.hfConfig(), config, configFile);
         DataType dtype = request.dtype();
         if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
-            throw new LongtuneException("the llama architecture computes in FLOAT32 or FLOAT16, not " + dtype);
+            throw new LongtuneException("the " + spec.architecture() + " architecture computes in FLOAT32 or "
+                    + "FLOAT16, not " + dtype);
         }
-        LlamaConfig config = LlamaConfig.parse(request.hfConfig(), configFile);
         HfTextTokenizer tokenizer = HfTextTokenizer.load(dir, request.hfConfig());
         NDManager root = null;
         try {
@@ -60,7 +67,7 @@ final class LlamaCheckpoint {
             root = request.parentManager().newSubManager(request.device());
             NDManager params = root.newSubManager();
             NDManager buffers = root.newSubManager();
-            Map<String, NDArray> parameters = readParameters(dir, config, dtype, params);
+            Map<String, NDArray> parameters = readParameters(dir, expectedShapes(config, spec), dtype, params);
 
             ContextExtension ext = request.contextExtension();
             RopeParameters rope = new RopeParameters(config.headDim(), config.ropeTheta(),
@@ -90,6 +97,7 @@ final class LlamaCheckpoint {
                         parameters.get(p + "self_attn.o_proj.weight"), parameters.get(p + "self_attn.o_proj.bias"),
                         parameters.get(p + "post_attention_layernorm.weight"),
                         parameters.get(p + "mlp.gate_proj.weight"), parameters.get(p + "mlp.gate_proj.bias"),
+                        // null for a mixture of experts (the model reads block_sparse_moe.* by name)
                         parameters.get(p + "mlp.up_proj.weight"), parameters.get(p + "mlp.up_proj.bias"),
                         parameters.get(p + "mlp.down_proj.weight"), parameters.get(p + "mlp.down_proj.bias")));
             }
@@ -97,7 +105,7 @@ final class LlamaCheckpoint {
             NDArray lmHead = config.tieWordEmbeddings() ? embed : parameters.get("lm_head.weight");
             return new LlamaModel(config, modelConfig, request.hfConfig().deepCopy(), tokenizer, root, params,
                     buffers, parameters, embed, layers, parameters.get("model.norm.weight"), lmHead, tables, ext,
-                    rope, dtype, dir);
+                    rope, dtype, dir, spec);
         } catch (RuntimeException | IOException | Error e) {
             tokenizer.close();
             if (root != null) {
@@ -132,6 +140,11 @@ final class LlamaCheckpoint {
 
     /** Expected HF names and shapes, in model order (embedding, layers, final norm, head). */
     static Map<String, long[]> expectedShapes(LlamaConfig c) {
+        return expectedShapes(c, DecoderSpec.base("llama", c).build());
+    }
+
+    /** Expected HF names and shapes of the family {@code s}, in model order. */
+    static Map<String, long[]> expectedShapes(LlamaConfig c, DecoderSpec s) {
         Map<String, long[]> m = new LinkedHashMap<>();
         long h = c.hiddenSize();
         long q = (long) c.numHeads() * c.headDim();
@@ -142,32 +155,46 @@ final class LlamaCheckpoint {
             String p = "model.layers." + i + ".";
             m.put(p + "input_layernorm.weight", new long[] {h});
             m.put(p + "self_attn.q_proj.weight", new long[] {q, h});
-            if (c.attentionBias()) {
+            if (s.qkvBias()) {
                 m.put(p + "self_attn.q_proj.bias", new long[] {q});
             }
             m.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
-            if (c.attentionBias()) {
+            if (s.qkvBias()) {
                 m.put(p + "self_attn.k_proj.bias", new long[] {kv});
             }
             m.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
-            if (c.attentionBias()) {
+            if (s.qkvBias()) {
                 m.put(p + "self_attn.v_proj.bias", new long[] {kv});
             }
             m.put(p + "self_attn.o_proj.weight", new long[] {h, q});
-            if (c.attentionBias()) {
+            if (s.oBias()) {
                 m.put(p + "self_attn.o_proj.bias", new long[] {h});
             }
             m.put(p + "post_attention_layernorm.weight", new long[] {h});
+            if (s.sandwichNorms()) {
+                m.put(p + "pre_feedforward_layernorm.weight", new long[] {h});
+                m.put(p + "post_feedforward_layernorm.weight", new long[] {h});
+            }
+            if (s.moe()) {
+                String e = p + "block_sparse_moe.";
+                m.put(e + "gate.weight", new long[] {s.numExperts(), h});
+                for (int x = 0; x < s.numExperts(); x++) {
+                    m.put(e + "experts." + x + ".w1.weight", new long[] {inter, h});
+                    m.put(e + "experts." + x + ".w2.weight", new long[] {h, inter});
+                    m.put(e + "experts." + x + ".w3.weight", new long[] {inter, h});
+                }
+                continue;
+            }
             m.put(p + "mlp.gate_proj.weight", new long[] {inter, h});
-            if (c.mlpBias()) {
+            if (s.mlpBias()) {
                 m.put(p + "mlp.gate_proj.bias", new long[] {inter});
             }
             m.put(p + "mlp.up_proj.weight", new long[] {inter, h});
-            if (c.mlpBias()) {
+            if (s.mlpBias()) {
                 m.put(p + "mlp.up_proj.bias", new long[] {inter});
             }
             m.put(p + "mlp.down_proj.weight", new long[] {h, inter});
-            if (c.mlpBias()) {
+            if (s.mlpBias()) {
                 m.put(p + "mlp.down_proj.bias", new long[] {h});
             }
         }
@@ -178,10 +205,9 @@ final class LlamaCheckpoint {
         return m;
     }
 
-    private static Map<String, NDArray> readParameters(Path dir, LlamaConfig config, DataType dtype,
+    private static Map<String, NDArray> readParameters(Path dir, Map<String, long[]> expected, DataType dtype,
             NDManager manager) throws IOException {
         Map<String, Path> location = tensorFiles(dir);
-        Map<String, long[]> expected = expectedShapes(config);
         Map<Path, SafetensorsReader> readers = new HashMap<>();
         Map<String, NDArray> out = new LinkedHashMap<>();
         try {

@@ -27,8 +27,22 @@ public record LlamaConfig(
         int bosTokenId,
         int eosTokenId) {
 
-    /** Parses {@code raw}; {@code file} is only used in error messages. */
+    /** Parses {@code raw} as a Llama config (only {@code hidden_act: silu}); {@code file} is for error messages. */
     public static LlamaConfig parse(ObjectNode raw, Path file) {
+        LlamaConfig c = parseCommon(raw, file);
+        String act = raw.path("hidden_act").asText("silu");
+        if (!act.equals("silu")) {
+            throw new LongtuneException(file + ": hidden_act '" + act + "' is not supported by the llama "
+                    + "architecture (only silu)");
+        }
+        return c;
+    }
+
+    /**
+     * The keys every decoder family of {@link DecoderSpec} shares (A.0), without the activation check: families
+     * read their own activation keys.
+     */
+    public static LlamaConfig parseCommon(ObjectNode raw, Path file) {
         int hidden = required(raw, "hidden_size", file);
         int heads = required(raw, "num_attention_heads", file);
         int kvHeads = optionalInt(raw, "num_key_value_heads", heads);
@@ -57,11 +71,6 @@ public record LlamaConfig(
         }
         if (headDim <= 0 || headDim % 2 != 0) {
             throw new LongtuneException(file + ": head_dim must be a positive even number, was " + headDim);
-        }
-        String act = raw.path("hidden_act").asText("silu");
-        if (!act.equals("silu")) {
-            throw new LongtuneException(file + ": hidden_act '" + act + "' is not supported by the llama "
-                    + "architecture (only silu)");
         }
         return c;
     }

@@ -1,6 +1,8 @@
 package dev.longtune.models.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -37,7 +39,11 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A Llama decoder (spec A.0) on DJL ops: RMSNorm, GQA attention with rotate_half RoPE, SwiGLU MLP.
+ * The shared decoder of every family (spec A.0) on DJL ops: RMSNorm, GQA attention with rotate_half RoPE, gated MLP;
+ * Llama exactly, and what a family's {@link DecoderSpec} changes (Mistral's window, Qwen2's q/k/v biases, Gemma's
+ * scaled embedding, (1+w) norm and tanh GeGLU, Gemma 2's soft-caps, per-layer windows, four norms and query scale,
+ * Mixtral's top-k experts and router auxiliary loss, {@link #auxiliaryLoss()}). Every q/k/v/o and MLP (or expert)
+ * projection goes through a {@link LlamaLinear}, so adapters reach every family.
  *
  * <p><b>Memory.</b> Every op puts the activation first, so results attach to the manager of the input ids and
  * nothing lands in {@link #manager()} (which holds only the parameters and may be capped). RoPE tables and the
@@ -56,8 +62,12 @@ import java.util.concurrent.ConcurrentHashMap;
  *       {@code max_position_embeddings} (up to {@link #MAX_ROLLING_POSITIONS}) when W is at most that: attention
  *       never spans more than W positions, and RoPE depends only on the distance.</li>
  *   <li>{@link AttentionPattern.ShiftedSparse}: LongLoRA's S²-Attn (spec C, {@link ShiftedSparseAttention}), for
- *       full forwards only; a KV cache with it is refused.</li>
+ *       full forwards only; a KV cache with it is refused (and so are families with soft-capping or per-layer
+ *       windows).</li>
  * </ul>
+ * A family whose every layer has the same window (Mistral's {@code sliding_window}) has that window as its own
+ * pattern (see {@link #attention}). Windows that differ per layer (Gemma 2) are applied as per-layer masks by
+ * position on top of the pattern, over a full (non-rolling) cache.
  */
 public final class LlamaModel implements LanguageModel {
 
@@ -99,13 +109,34 @@ public final class LlamaModel implements LanguageModel {
     private final NDIndex highHalf;
     private final NDArray scale;
     private final NDArray eps;
+    private final DecoderSpec spec;
+    /** The window all layers share (the model's own attention pattern, e.g. Mistral's sliding_window), or 0. */
+    private final int modelWindow;
+    /** Per layer, a window applied on top of the pattern when layers differ (Gemma 2), else all 0. */
+    private final int[] layerWindows;
+    private final NDArray one;
+    private final NDArray half;
+    private final NDArray geluCubic;
+    private final NDArray geluScale;
+    private final NDArray embedScale;
+    private final NDArray attnCap;
+    private final NDArray finalCap;
+    private final NDArray[] preFeedForwardNorms;
+    private final NDArray[] postFeedForwardNorms;
+    private final NDArray[] routers;
+    /** Per layer, per expert: w1 (gate), w3 (up), w2 (down). */
+    private final LlamaLinear[][][] experts;
+    private volatile NDArray lastAuxLoss;
+    private volatile NDArray lastLoadBalancingLoss;
     private boolean closed;
 
     LlamaModel(LlamaConfig config, ModelConfig modelConfig, ObjectNode rawConfig, HfTextTokenizer tokenizer,
             NDManager root, NDManager params, NDManager buffers, Map<String, NDArray> parameters, NDArray embed,
             List<LlamaLayer> layers, NDArray finalNorm, NDArray lmHead, RotaryTables rope,
-            ContextExtension extension, RopeParameters ropeParameters, DataType dtype, Path sourceDir) {
+            ContextExtension extension, RopeParameters ropeParameters, DataType dtype, Path sourceDir,
+            DecoderSpec spec) {
         this.config = config;
+        this.spec = spec;
         this.modelConfig = modelConfig;
         this.rawConfig = rawConfig;
         this.tokenizer = tokenizer;
@@ -127,7 +158,11 @@ public final class LlamaModel implements LanguageModel {
         for (int i = 0; i < layers.size(); i++) {
             LlamaLayer w = layers.get(i);
             String p = "model.layers." + i + ".";
-            LlamaLinear[] proj = {
+            LlamaLinear[] proj = spec.moe() ? new LlamaLinear[] {
+                new LlamaLinear(p + "self_attn.q_proj", w.q(), w.qBias()),
+                new LlamaLinear(p + "self_attn.k_proj", w.k(), w.kBias()),
+                new LlamaLinear(p + "self_attn.v_proj", w.v(), w.vBias()),
+                new LlamaLinear(p + "self_attn.o_proj", w.o(), w.oBias())} : new LlamaLinear[] {
                 new LlamaLinear(p + "self_attn.q_proj", w.q(), w.qBias()),
                 new LlamaLinear(p + "self_attn.k_proj", w.k(), w.kBias()),
                 new LlamaLinear(p + "self_attn.v_proj", w.v(), w.vBias()),
@@ -140,6 +175,35 @@ public final class LlamaModel implements LanguageModel {
                 linearLayers.put(l.name(), l);
             }
         }
+        int n = layers.size();
+        this.preFeedForwardNorms = new NDArray[n];
+        this.postFeedForwardNorms = new NDArray[n];
+        this.routers = new NDArray[n];
+        this.experts = new LlamaLinear[n][][];
+        for (int i = 0; i < n; i++) {
+            String p = "model.layers." + i + ".";
+            if (spec.sandwichNorms()) {
+                preFeedForwardNorms[i] = parameters.get(p + "pre_feedforward_layernorm.weight");
+                postFeedForwardNorms[i] = parameters.get(p + "post_feedforward_layernorm.weight");
+            }
+            if (spec.moe()) {
+                String e = p + "block_sparse_moe.";
+                routers[i] = parameters.get(e + "gate.weight");
+                experts[i] = new LlamaLinear[spec.numExperts()][];
+                for (int x = 0; x < spec.numExperts(); x++) {
+                    String q = e + "experts." + x + ".";
+                    experts[i][x] = new LlamaLinear[] {
+                        new LlamaLinear(q + "w1", parameters.get(q + "w1.weight"), null),
+                        new LlamaLinear(q + "w3", parameters.get(q + "w3.weight"), null),
+                        new LlamaLinear(q + "w2", parameters.get(q + "w2.weight"), null)};
+                    for (LlamaLinear l : experts[i][x]) {
+                        linearLayers.put(l.name(), l);
+                    }
+                }
+            }
+        }
+        this.modelWindow = spec.uniformWindow();
+        this.layerWindows = modelWindow > 0 ? new int[n] : spec.layerWindows().clone();
         int half = config.headDim() / 2;
         // q and k are always [B, heads, T, hd]; prebuilt so no index string is parsed per call.
         this.lowHalf = new NDIndex().addAllDim().addAllDim().addAllDim().addSliceDim(0, half);
@@ -147,14 +211,47 @@ public final class LlamaModel implements LanguageModel {
         // 0-d constants made once (a Number operand would create a scalar tensor on every call), and allocated by
         // torch (full), never from Java memory: autograd keeps mul's operand for the backward pass, and DJL backs
         // number operands with Java buffers the GC may free first (see plugins-training's ScalarOperandTest).
-        this.scale = buffers.full(new Shape(), (float) (1.0 / Math.sqrt(config.headDim())), DataType.FLOAT32);
+        this.scale = buffers.full(new Shape(), (float) spec.queryScale(), DataType.FLOAT32);
+        this.one = buffers.full(new Shape(), 1f, DataType.FLOAT32);
+        this.half = buffers.full(new Shape(), 0.5f, DataType.FLOAT32);
+        this.geluCubic = buffers.full(new Shape(), 0.044715f, DataType.FLOAT32);
+        this.geluScale = buffers.full(new Shape(), (float) Math.sqrt(2 / Math.PI), DataType.FLOAT32);
+        // Gemma: tensor(sqrt(H), dtype=h.dtype), i.e. rounded to the activation dtype (spec A.5.1).
+        this.embedScale = spec.embedScale()
+                ? buffers.full(new Shape(), (float) Math.sqrt(config.hiddenSize()), dtype) : null;
+        this.attnCap = spec.attnSoftcap() > 0
+                ? buffers.full(new Shape(), (float) spec.attnSoftcap(), DataType.FLOAT32) : null;
+        this.finalCap = spec.finalSoftcap() > 0
+                ? buffers.full(new Shape(), (float) spec.finalSoftcap(), DataType.FLOAT32) : null;
         this.eps = buffers.full(new Shape(), (float) config.rmsNormEps(), DataType.FLOAT32);
         this.shiftedSparse = new ShiftedSparseAttention(dtype, buffers, mask, scale);
     }
 
     @Override
     public String architecture() {
-        return LlamaArchitecture.NAME;
+        return spec.architecture();
+    }
+
+    /** What this model's family changes in the shared decoder. */
+    public DecoderSpec spec() {
+        return spec;
+    }
+
+    /**
+     * The auxiliary training loss of the last training forward pass on this model: for a mixture of experts,
+     * {@code router_aux_loss_coef · aux} with {@code aux} the load-balancing loss of spec A.7 over all layers and all
+     * tokens of the batch (no padding mask: ForwardInput has none). Empty for dense families and before the first
+     * training forward (inference forwards leave it alone). The array belongs to the manager of that forward's
+     * input ids.
+     */
+    @Override
+    public Optional<NDArray> auxiliaryLoss() {
+        return Optional.ofNullable(lastAuxLoss);
+    }
+
+    /** The unweighted load-balancing loss (spec A.7) of the last training forward of a mixture of experts. */
+    public Optional<NDArray> loadBalancingLoss() {
+        return Optional.ofNullable(lastLoadBalancingLoss);
     }
 
     @Override
@@ -177,14 +274,29 @@ public final class LlamaModel implements LanguageModel {
         return Optional.ofNullable(extension);
     }
 
-    /** The attention pattern of a forward pass: the extension's choice, full causal attention without one. */
+    /**
+     * The attention pattern of a forward pass. The model's own pattern is full causal attention, or a sliding window
+     * W when its config gives every layer one (Mistral's {@code sliding_window}). A context extension's pattern
+     * combines with it: causal keeps the model's window, a sliding window gives the narrower of the two, and S²-Attn
+     * (a training pattern over whole sequences) replaces it.
+     */
     AttentionPattern attention(boolean training) {
+        AttentionPattern own = modelWindow > 0 ? new AttentionPattern.SlidingWindow(modelWindow)
+                : AttentionPattern.CAUSAL;
         if (extension == null) {
-            return AttentionPattern.CAUSAL;
+            return own;
         }
         AttentionPattern p = extension.attention(training);
         if (p == null) {
             throw new LongtuneException("context extension '" + extension.name() + "' returned no attention pattern");
+        }
+        if (modelWindow > 0) {
+            if (p instanceof AttentionPattern.Causal) {
+                return own;
+            }
+            if (p instanceof AttentionPattern.SlidingWindow sw && sw.window() > modelWindow) {
+                return own;
+            }
         }
         return p;
     }
@@ -246,6 +358,18 @@ public final class LlamaModel implements LanguageModel {
         } else if (s2 != null) {
             ShiftedSparseAttention.groupSize(t, s2.groupSizeRatio()); // fail before any work
         }
+        if (s2 != null && (attnCap != null || hasLayerWindows())) {
+            throw new LongtuneException("shifted sparse attention (S²-Attn) is not supported by the "
+                    + spec.architecture() + " architecture (attention soft-capping or per-layer windows)");
+        }
+        if (cache != null && cache.rolling() && hasLayerWindows()) {
+            for (int lw : layerWindows) {
+                if (lw > 0 && lw < window) {
+                    throw new LongtuneException("a sliding window of " + window + " from context extension '"
+                            + extension.name() + "' is wider than layer windows of " + lw + "; not supported");
+                }
+            }
+        }
         int past = cache == null ? 0 : cache.length();
         int total = past + t;
 
@@ -260,19 +384,44 @@ public final class LlamaModel implements LanguageModel {
         }
 
         NDArray h = ids.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
+        if (embedScale != null) {
+            h = h.mul(embedScale);
+        }
+        Moe moe = spec.moe() ? new Moe() : null;
+        if (input.training()) {
+            lastAuxLoss = null;
+            lastLoadBalancingLoss = null;
+        }
+        Map<Integer, NDArray> layerMasks = null;
+        int visible = cache == null ? 0 : cache.visible();
         for (int i = 0; i < layers.size(); i++) {
-            h = layer(layers.get(i), i, h, b, t, cos, sin, attnMask, s2, cache, m, input.training());
+            NDArray layerMask = attnMask;
+            int lw = layerWindows[i];
+            if (lw > 0 && s2 == null && (window == 0 || lw < window) && (t > 1 || visible + t > lw)) {
+                if (layerMasks == null) {
+                    layerMasks = new java.util.HashMap<>();
+                }
+                layerMask = layerMasks.computeIfAbsent(lw, x -> windowMask(x).window(m, visible, t));
+            }
+            h = layer(layers.get(i), i, h, b, t, cos, sin, layerMask, s2, cache, m, input.training(), moe);
         }
         h = rmsNorm(h, finalNorm);
         NDArray logits = linear(h, lmHead, null);
+        if (finalCap != null) {
+            logits = logits.div(finalCap).tanh().mul(finalCap);
+        }
         if (cache != null) {
             cache.advance(t);
+        }
+        if (moe != null && input.training()) {
+            moe.finish(m);
         }
         return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
     }
 
     private NDArray layer(LlamaLayer w, int index, NDArray h, int b, int t, NDArray cos, NDArray sin,
-            NDArray attnMask, AttentionPattern.ShiftedSparse s2, LlamaKvCache cache, NDManager m, boolean training) {
+            NDArray attnMask, AttentionPattern.ShiftedSparse s2, LlamaKvCache cache, NDManager m, boolean training,
+            Moe moe) {
         int nH = config.numHeads();
         int nKv = config.numKvHeads();
         int hd = config.headDim();
@@ -298,17 +447,169 @@ public final class LlamaModel implements LanguageModel {
             out = shiftedSparse.attend(q, k, v, s2);
         } else {
             NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
+            if (attnCap != null) {
+                scores = scores.div(attnCap).tanh().mul(attnCap); // Gemma 2: before the mask (spec A.6)
+            }
             if (attnMask != null) {
                 scores = scores.add(attnMask);
             }
             out = LlamaOps.softmax32(scores).matMul(v);
         }
         NDArray attn = out.transpose(0, 2, 1, 3).reshape(b, t, nH * hd);
-        h = h.add(proj[3].apply(attn, training));
+        NDArray o = proj[3].apply(attn, training);
+        if (spec.sandwichNorms()) {
+            // Gemma 2: post_attention_layernorm normalises the attention output, pre/post_feedforward the MLP's.
+            h = h.add(rmsNorm(o, w.postNorm()));
+            x = rmsNorm(h, preFeedForwardNorms[index]);
+            return h.add(rmsNorm(mlp(proj, x, training), postFeedForwardNorms[index]));
+        }
+        h = h.add(o);
         x = rmsNorm(h, w.postNorm());
+        if (moe != null) {
+            return h.add(moe.apply(index, x, training, m));
+        }
+        return h.add(mlp(proj, x, training));
+    }
+
+    /** The dense gated MLP: {@code down(act(gate x) ⊙ up x)}, SwiGLU or GeGLU (tanh). */
+    private NDArray mlp(LlamaLinear[] proj, NDArray x, boolean training) {
         NDArray g = proj[4].apply(x, training);
         NDArray u = proj[5].apply(x, training);
-        return h.add(proj[6].apply(LlamaOps.silu(g).mul(u), training));
+        return proj[6].apply(activation(g).mul(u), training);
+    }
+
+    private NDArray activation(NDArray g) {
+        if (!spec.geluTanh()) {
+            return LlamaOps.silu(g);
+        }
+        // gelu_pytorch_tanh: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), from ops (DJL's gelu is the erf form).
+        NDArray inner = g.mul(g).mul(g).mul(geluCubic).add(g).mul(geluScale);
+        return g.mul(half).mul(inner.tanh().add(one));
+    }
+
+    private boolean hasLayerWindows() {
+        for (int w : layerWindows) {
+            if (w > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * One forward pass's mixture-of-experts state (Mixtral, spec A.7): routes each token to its top-k experts with
+     * fp32 softmax weights renormalised over the k, and collects what the load-balancing loss needs.
+     */
+    private final class Moe {
+        private NDArray probSum; // Σ over layers and tokens of the router softmax [E], fp32
+        private final double[] counts = new double[spec.numExperts()]; // Σ over layers, tokens and k of one-hot
+        private long rows; // layers · tokens
+
+        NDArray apply(int layer, NDArray in, boolean training, NDManager m) {
+            long[] shape = in.getShape().getShape();
+            int hidden = (int) shape[shape.length - 1];
+            int n = Math.toIntExact(in.getShape().size() / hidden);
+            int e = spec.numExperts();
+            int k = spec.expertsPerToken();
+            NDArray x2 = in.reshape(n, hidden);
+            NDArray logits = linear(x2, routers[layer], null);
+            NDArray p = (logits.getDataType() == DataType.FLOAT32 ? logits
+                    : logits.toType(DataType.FLOAT32, false)).softmax(-1);
+            float[] pa = p.toFloatArray();
+            // Top-k per token (torch.topk order: largest first, ties to the lower index).
+            int[][] chosen = new int[n][k];
+            List<List<Integer>> tokens = new ArrayList<>();
+            for (int x = 0; x < e; x++) {
+                tokens.add(new ArrayList<>());
+            }
+            long[] flat = new long[n * k];
+            for (int i = 0; i < n; i++) {
+                boolean[] taken = new boolean[e];
+                for (int j = 0; j < k; j++) {
+                    int best = -1;
+                    for (int x = 0; x < e; x++) {
+                        if (!taken[x] && (best < 0 || pa[i * e + x] > pa[i * e + best])) {
+                            best = x;
+                        }
+                    }
+                    taken[best] = true;
+                    chosen[i][j] = best;
+                    tokens.get(best).add(i);
+                    flat[i * k + j] = (long) i * e + best;
+                    counts[best]++;
+                }
+            }
+            // Routing weights: the chosen probabilities, renormalised, cast to the activation dtype.
+            NDArray picked = gather(m, flat, new Shape(n, k), p.reshape((long) n * e, 1)).reshape(n, k, 1);
+            NDArray weights = picked.div(picked.sum(new int[] {1}, true));
+            if (weights.getDataType() != in.getDataType()) {
+                weights = weights.toType(in.getDataType(), false);
+            }
+            // Each expert runs on its own tokens; the outputs are stacked and gathered back per (token, slot).
+            List<NDArray> outs = new ArrayList<>();
+            int[] offset = new int[e];
+            int rowsSoFar = 0;
+            for (int x = 0; x < e; x++) {
+                offset[x] = rowsSoFar;
+                List<Integer> ts = tokens.get(x);
+                if (ts.isEmpty()) {
+                    continue;
+                }
+                long[] idx = new long[ts.size()];
+                for (int i = 0; i < idx.length; i++) {
+                    idx[i] = ts.get(i);
+                }
+                NDArray xe = gather(m, idx, new Shape(idx.length), x2);
+                LlamaLinear[] ex = experts[layer][x];
+                NDArray g = ex[0].apply(xe, training);
+                NDArray u = ex[1].apply(xe, training);
+                outs.add(ex[2].apply(LlamaOps.silu(g).mul(u), training));
+                rowsSoFar += idx.length;
+            }
+            int[] seen = new int[e];
+            long[] row = new long[n * k];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < k; j++) {
+                    int x = chosen[i][j];
+                    row[i * k + j] = offset[x] + seen[x]++;
+                }
+            }
+            NDArray stacked = outs.size() == 1 ? outs.get(0) : NDArrays.concat(new NDList(outs), 0);
+            NDArray y = gather(m, row, new Shape(n, k), stacked).mul(weights).sum(new int[] {1});
+            if (training) {
+                NDArray s = p.sum(new int[] {0});
+                probSum = probSum == null ? s : probSum.add(s);
+                rows += n;
+            }
+            return y.reshape(shape);
+        }
+
+        /** aux = E · Σ_e (count_e / rows) · (probSum_e / rows) (spec A.7, one concatenation over all layers). */
+        void finish(NDManager m) {
+            int e = spec.numExperts();
+            float[] f = new float[e];
+            for (int x = 0; x < e; x++) {
+                f[x] = (float) (e * counts[x] / ((double) rows * rows));
+            }
+            NDArray c = torchOwned(m, m.create(f));
+            NDArray aux = probSum.mul(c).sum();
+            lastLoadBalancingLoss = aux;
+            lastAuxLoss = aux.mul(m.full(new Shape(), (float) spec.routerAuxLossCoef(), DataType.FLOAT32));
+        }
+    }
+
+    /** Rows {@code table[idx]} (torch embedding, differentiable in the table) for Java indices. */
+    private static NDArray gather(NDManager m, long[] idx, Shape shape, NDArray table) {
+        NDArray i = torchOwned(m, m.create(idx, shape));
+        return i.getNDArrayInternal().embedding(i, table, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /** A torch-allocated copy of an array made from Java memory (autograd may keep it for the backward pass). */
+    private static NDArray torchOwned(NDManager m, NDArray fromJava) {
+        NDArray copy = fromJava.duplicate();
+        copy.attach(m);
+        fromJava.close();
+        return copy;
     }
 
     private NDArray applyRope(NDArray x, NDArray cos, NDArray sinSigned) {
@@ -316,7 +617,22 @@ public final class LlamaModel implements LanguageModel {
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        return LlamaOps.rmsNorm(x, weight, eps);
+        if (!spec.gemmaNorm()) {
+            return LlamaOps.rmsNorm(x, weight, eps);
+        }
+        // GemmaRMSNorm (spec A.5.2): (x32 / sqrt(mean(x32²) + eps)) · (1 + w.float()) in fp32, then cast.
+        NDManager m = x.getManager();
+        NDArray x32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray w32 = weight.getDataType() == DataType.FLOAT32 ? weight : attached(weight.toType(DataType.FLOAT32,
+                false), m);
+        NDArray gain = attached(w32.add(one), m); // w-first ops land in the parameters' manager: move them
+        NDArray y = x32.div(x32.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(gain);
+        return y.getDataType() == x.getDataType() ? y : y.toType(x.getDataType(), false);
+    }
+
+    private static NDArray attached(NDArray a, NDManager m) {
+        a.attach(m);
+        return a;
     }
 
     private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
@@ -412,13 +728,15 @@ public final class LlamaModel implements LanguageModel {
 
     @Override
     public java.util.Set<String> exportFormats() {
-        return LlamaGgufExporter.FORMATS;
+        return LlamaArchitecture.NAME.equals(spec.architecture()) ? LlamaGgufExporter.FORMATS
+                : LanguageModel.super.exportFormats();
     }
 
     @Override
     public void export(String format, Path out) throws IOException {
         ensureOpen();
-        if (LlamaGgufExporter.handles(format) && !"hf".equals(format)) {
+        if (LlamaArchitecture.NAME.equals(spec.architecture()) && LlamaGgufExporter.handles(format)
+                && !"hf".equals(format)) {
             LlamaGgufExporter.export(this, sourceDir, format, out);
         } else {
             LanguageModel.super.export(format, out);

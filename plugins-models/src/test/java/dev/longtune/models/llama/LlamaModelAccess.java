@@ -9,4 +9,9 @@ public final class LlamaModelAccess {
     public static void setGrouped(LlamaModel model, boolean grouped) {
         model.shiftedSparse().grouped = grouped;
     }
+
+    /** The attention pattern a forward pass of {@code model} (a shared-decoder model) uses. */
+    public static dev.longtune.api.AttentionPattern attention(dev.longtune.api.LanguageModel model, boolean training) {
+        return ((LlamaModel) model).attention(training);
+    }
 }

@@ -43,16 +43,28 @@ public final class HfTestCheckpoint {
      */
     public static HfTestCheckpoint llama(int hidden, int intermediate, int layers, int heads, int kvHeads, int vocab,
             int maxPositions, boolean tied, long seed) {
+        return decoder("llama", hidden, intermediate, layers, heads, kvHeads, hidden / heads, vocab, maxPositions,
+                tied, 1.0, seed);
+    }
+
+    /**
+     * The A.0 decoder of another family: {@code model_type} {@code modelType}, an explicit {@code head_dim}, norm
+     * weights ~ {@code normMean} + N(0, 0.2²) (Gemma stores w with an effective scale 1 + w: pass 0).
+     */
+    public static HfTestCheckpoint decoder(String modelType, int hidden, int intermediate, int layers, int heads,
+            int kvHeads, int hd, int vocab, int maxPositions, boolean tied, double normMean, long seed) {
         HfTestCheckpoint ck = new HfTestCheckpoint(seed);
-        int hd = hidden / heads;
         ObjectNode c = ck.config;
-        c.putArray("architectures").add("LlamaForCausalLM");
-        c.put("model_type", "llama");
+        c.putArray("architectures").add(ARCHITECTURES.getOrDefault(modelType, "LlamaForCausalLM"));
+        c.put("model_type", modelType);
         c.put("hidden_size", hidden);
         c.put("intermediate_size", intermediate);
         c.put("num_hidden_layers", layers);
         c.put("num_attention_heads", heads);
         c.put("num_key_value_heads", kvHeads);
+        if (hd != hidden / heads) {
+            c.put("head_dim", hd);
+        }
         c.put("vocab_size", vocab);
         c.put("max_position_embeddings", maxPositions);
         c.put("rms_norm_eps", 1e-5);
@@ -64,21 +76,30 @@ public final class HfTestCheckpoint {
         ck.put("model.embed_tokens.weight", 1.0, 0, vocab, hidden);
         for (int i = 0; i < layers; i++) {
             String p = "model.layers." + i + ".";
-            ck.put(p + "input_layernorm.weight", 0.2, 1.0, hidden);
+            ck.put(p + "input_layernorm.weight", 0.2, normMean, hidden);
             ck.putLinear(p + "self_attn.q_proj.weight", heads * hd, hidden);
             ck.putLinear(p + "self_attn.k_proj.weight", kvHeads * hd, hidden);
             ck.putLinear(p + "self_attn.v_proj.weight", kvHeads * hd, hidden);
             ck.putLinear(p + "self_attn.o_proj.weight", hidden, heads * hd);
-            ck.put(p + "post_attention_layernorm.weight", 0.2, 1.0, hidden);
+            ck.put(p + "post_attention_layernorm.weight", 0.2, normMean, hidden);
             ck.putLinear(p + "mlp.gate_proj.weight", intermediate, hidden);
             ck.putLinear(p + "mlp.up_proj.weight", intermediate, hidden);
             ck.putLinear(p + "mlp.down_proj.weight", hidden, intermediate);
         }
-        ck.put("model.norm.weight", 0.2, 1.0, hidden);
+        ck.put("model.norm.weight", 0.2, normMean, hidden);
         if (!tied) {
             ck.putLinear("lm_head.weight", vocab, hidden);
         }
         return ck;
+    }
+
+    private static final Map<String, String> ARCHITECTURES = Map.of("llama", "LlamaForCausalLM", "mistral",
+            "MistralForCausalLM", "qwen2", "Qwen2ForCausalLM", "gemma", "GemmaForCausalLM", "gemma2",
+            "Gemma2ForCausalLM", "mixtral", "MixtralForCausalLM");
+
+    /** The shape of tensor {@code name}. */
+    public long[] shape(String name) {
+        return shapes.get(name).clone();
     }
 
     /** The config.json that {@link #write} will write; edit it freely. */

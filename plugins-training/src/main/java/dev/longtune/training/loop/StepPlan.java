@@ -32,6 +32,32 @@ final class StepPlan<B extends MicroBatch> {
         return epoch;
     }
 
+    /** Micro-batches of {@link #epoch()} handed out so far: the next step starts at this index. */
+    int position() {
+        return next;
+    }
+
+    /**
+     * Continues after a checkpoint: as if every micro-batch of the epochs before {@code epoch} and the first
+     * {@code consumed} of {@code epoch} had been handed out. The epoch's batches are rebuilt by the source, whose
+     * shuffle is seeded by (seed, epoch), so they are the same as in the interrupted run.
+     *
+     * @param epoch 0-based; -1 = nothing consumed yet (the plan is left at its start)
+     */
+    void seek(int epoch, int consumed) {
+        if (epoch < 0) {
+            return;
+        }
+        List<B> batches = source.epoch(epoch);
+        if (consumed < 0 || consumed > batches.size()) {
+            throw new IllegalStateException("cannot continue at micro-batch " + consumed + " of epoch " + epoch
+                    + ", which has " + batches.size());
+        }
+        this.epoch = epoch;
+        this.current = batches;
+        this.next = consumed;
+    }
+
     List<B> next() {
         if (next >= current.size()) {
             epoch++;

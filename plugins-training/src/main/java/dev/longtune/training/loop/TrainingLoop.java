@@ -3,9 +3,12 @@ package dev.longtune.training.loop;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longtune.api.DataRecord;
 import dev.longtune.api.LanguageModel;
 import dev.longtune.api.LongtuneException;
@@ -13,19 +16,37 @@ import dev.longtune.api.RunContext;
 import dev.longtune.api.TrainingOutcome;
 import dev.longtune.api.config.TrainingConfig;
 import dev.longtune.api.nd.TokenLoss;
+import dev.longtune.training.checkpoint.CheckpointState;
+import dev.longtune.training.checkpoint.Checkpoints;
+import dev.longtune.training.checkpoint.TensorFile;
 import dev.longtune.training.optim.AdamW;
 import dev.longtune.training.optim.GradientClipping;
 import dev.longtune.training.optim.Gradients;
 import dev.longtune.training.optim.LrSchedule;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The optimisation loop every built-in method shares: gradient accumulation, global-norm clipping, AdamW with a
- * warm-up schedule, progress, metrics and NaN detection. A method supplies what trains, its batches and its loss.
+ * warm-up schedule, progress, metrics, NaN detection, and resumable checkpoints ({@link Checkpoints}). A method
+ * supplies what trains, its batches and its loss.
  *
  * <p><b>Memory.</b> Each optimiser step runs in its own sub-manager of the run's root manager: inputs, activations,
  * the loss, gradient handles and every temporary are freed when it closes, so native memory stays flat. Nothing is
@@ -39,6 +60,10 @@ import java.util.stream.Collectors;
  * <p>Runs on the calling thread only: DJL allows one gradient collector at a time and grad mode is per thread.
  */
 public final class TrainingLoop {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final NDIndex ALL = new NDIndex("...");
 
     private final TrainingConfig config;
     private final RunContext ctx;
@@ -59,9 +84,24 @@ public final class TrainingLoop {
     /**
      * Trains {@code trainable} (which must already have {@code setRequiresGradient(true)}) in place.
      *
+     * <p><b>Checkpoints and resuming.</b> With {@code save_every > 0} a resumable checkpoint is written atomically
+     * to {@code <output>/checkpoints/step-N} every that many steps (not after the last one: the host exports the
+     * end), keeping the newest {@code keep_checkpoints} (see {@link Checkpoints}). With
+     * {@code resume_from_checkpoint} ({@code auto} or a folder) the run continues from one: trainable weights are
+     * written back in place, the optimiser moments and step count, the schedule position, the data position (epoch
+     * and micro-batch; the epoch's shuffle is seeded by (seed, epoch) so it replays), the token count, the metric
+     * window and the loss history are restored, and metric rows after the checkpoint's step are dropped from
+     * {@code metrics/train.jsonl} and {@code metrics/eval.jsonl} before new ones are appended, so the files read as
+     * one run. Random generators hold no state across steps: before every step the engine's generator (torch's and
+     * DJL's) is reseeded from (seed, step), so anything random in a step (dropout) replays too. A run killed at any
+     * moment and resumed computes exactly the losses of an uninterrupted run (checked bit for bit by
+     * {@code KillResumeTest}). A checkpoint written by a different configuration (seed, training settings other than
+     * logging and checkpointing, trainable tensors, data) is refused, naming what differs.
+     *
      * @param eval held-out micro-batches, scored before and after training (metric stream {@code eval}); may be empty
      * @return steps, tokens, the mean loss of the last logging window, wall time, and in {@code extra}:
-     *     {@code eval_loss_initial} and {@code eval_loss} when there is held-out data, {@code grad_norm} (last step)
+     *     {@code eval_loss_initial} and {@code eval_loss} when there is held-out data, {@code grad_norm} (last step),
+     *     {@code resumed_from_step} when the run continued from a checkpoint
      */
     public <B extends MicroBatch> TrainingOutcome run(LanguageModel model, Map<String, NDArray> trainable,
             BatchSource<B> train, List<B> eval, LossFunction<B> loss) throws IOException {
@@ -72,35 +112,101 @@ public final class TrainingLoop {
         long total = totalSteps(config, train.batchesPerEpoch());
         LrSchedule schedule = LrSchedule.of(config, total);
         Map<String, Double> extra = new LinkedHashMap<>();
+
+        Checkpoints checkpoints = Checkpoints.of(ctx.outputDir());
+        boolean checkpointing = config.saveEvery() > 0 || config.resumeFromCheckpoint() != null;
+        Map<String, String> fingerprint = null;
+        Checkpoints.Loaded resumed = null;
+        if (checkpointing) {
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            trainable.forEach((n, p) -> shapes.put(n, p.getShape().getShape()));
+            fingerprint = Checkpoints.fingerprint(config, ctx.seed(), total, shapes, dataDigest(train));
+            Optional<Path> from = Checkpoints.resolve(config.resumeFromCheckpoint(), ctx.outputDir());
+            if (from.isPresent()) {
+                Path folder = from.get();
+                Checkpoints.verify(folder, Checkpoints.readState(folder), fingerprint); // before reading tensors
+                resumed = Checkpoints.load(folder);
+                restoreWeights(folder, trainable, resumed.trainable());
+                long at = resumed.state().step();
+                dropMetricsAfter(at);
+                // Later checkpoints in this run's folder belong to the abandoned continuation: remove them so that
+                // `auto` and pruning never take them for the newest.
+                checkpoints.discardAfter(at);
+                LOG.info("Resuming from checkpoint {} (step {} of {})", folder, at, total);
+                ctx.metrics().record("checkpoints", Map.of("event", "resumed", "step", at, "path",
+                        folder.toString()));
+                extra.put("resumed_from_step", (double) at);
+            } else if (config.resumeFromCheckpoint() != null) {
+                LOG.info("resume_from_checkpoint: auto, but {} holds no complete checkpoint; starting fresh",
+                        checkpoints.dir());
+                ctx.metrics().record("checkpoints", Map.of("event", "fresh_start", "step", 0L, "reason",
+                        "no complete checkpoint in " + checkpoints.dir()));
+            }
+            checkpoints.removeLeftovers();
+        }
+        CheckpointState from = resumed == null ? null : resumed.state();
+
         if (!eval.isEmpty()) {
-            double e = evaluate(model, eval, loss);
-            extra.put("eval_loss_initial", e);
-            ctx.metrics().record("eval", Map.of("step", 0L, "eval_loss", e));
+            if (from == null) {
+                double e = evaluate(model, eval, loss);
+                extra.put("eval_loss_initial", e);
+                ctx.metrics().record("eval", Map.of("step", 0L, "eval_loss", e));
+            } else if (from.evalLossInitial() != null) {
+                extra.put("eval_loss_initial", from.evalLossInitial()); // the model has moved on: reuse the first
+            }
         }
         zeroGradients(trainable); // gradients left over from anything earlier would leak into the first step
 
         StepPlan<B> plan = new StepPlan<>(train, config.gradientAccumulationSteps());
-        long start = System.nanoTime();
+        long first = 0;
         long tokens = 0;
         double windowLoss = 0;
         int windowSteps = 0;
-        double lastWindowMean = Double.NaN;
         double gradNorm = Double.NaN;
+        double elapsedBefore = 0;
+        List<Double> losses = new ArrayList<>();
+        Path lastGood = null;
+        if (from != null) {
+            plan.seek(from.epoch(), from.batchIndex());
+            first = from.step();
+            tokens = from.tokens();
+            windowLoss = from.windowLoss();
+            windowSteps = from.windowSteps();
+            gradNorm = from.gradNorm();
+            elapsedBefore = from.elapsedSeconds();
+            losses.addAll(from.losses());
+            lastGood = resumed.folder();
+        }
+        double lastWindowMean = Double.NaN;
+        long start = System.nanoTime();
         try (AdamW optimiser = new AdamW(trainable, config.adamBeta1(), config.adamBeta2(), config.adamEpsilon(),
                         config.weightDecay(), ctx.manager());
                 RunContext.Progress progress = ctx.progress("train", total, "step")) {
-            for (long s = 0; s < total; s++) {
+            if (resumed != null) {
+                optimiser.importState(resumed.optimiser());
+                resumed = null; // let the arrays go
+                if (first > 0) {
+                    progress.advance(first, Map.of("resumed", "step " + first));
+                }
+            }
+            for (long s = first; s < total; s++) {
                 List<B> group = plan.next();
                 double lr = schedule.lr(s);
+                Engine.getInstance().setRandomSeed(stepSeed(ctx.seed(), s));
                 double stepLoss;
                 try (NDManager step = ctx.manager().newSubManager()) {
-                    stepLoss = forwardBackward(model, group, loss, step, s + 1);
+                    try {
+                        stepLoss = forwardBackward(model, group, loss, step, s + 1);
+                    } catch (LongtuneException e) {
+                        throw new LongtuneException(e.getMessage() + " " + lastGood(lastGood), e);
+                    }
                     List<NDArray> grads = Gradients.take(trainable, step);
                     gradNorm = GradientClipping.globalNorm(grads);
                     if (!Double.isFinite(gradNorm)) {
                         throw new LongtuneException("training stopped at step " + (s + 1) + ": the gradient norm is "
                                 + gradNorm + " (non-finite in " + nonFinite(trainable, grads) + ") on records "
-                                + where(group) + ". Lower training.learning_rate or check those records.");
+                                + where(group) + ". Lower training.learning_rate or check those records. "
+                                + lastGood(lastGood));
                     }
                     GradientClipping.scale(grads, config.maxGradNorm(), gradNorm);
                     optimiser.step(grads, lr);
@@ -109,9 +215,10 @@ public final class TrainingLoop {
                 for (B b : group) {
                     tokens += b.inputTokens();
                 }
+                losses.add(stepLoss);
                 windowLoss += stepLoss;
                 windowSteps++;
-                double elapsed = (System.nanoTime() - start) / 1e9;
+                double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
                 double tokPerS = tokens / Math.max(elapsed, 1e-9);
                 progress.advance(1, Map.of("loss", String.format("%.4f", stepLoss), "lr", String.format("%.2e", lr),
                         "tok/s", String.format("%.0f", tokPerS)));
@@ -124,20 +231,136 @@ public final class TrainingLoop {
                     windowSteps = 0;
                 }
                 if (config.saveEvery() > 0 && (s + 1) % config.saveEvery() == 0 && !last) {
-                    // Weights only; the optimiser state (AdamW#exportState) is not written yet, so this is a
-                    // snapshot to keep, not a point to resume from.
-                    model.save(ctx.outputDir().resolve("checkpoints").resolve("step-" + (s + 1)));
+                    CheckpointState state = new CheckpointState(Checkpoints.FORMAT, s + 1, total,
+                            optimiser.stepCount(), plan.epoch(), plan.position(), train.batchesPerEpoch(),
+                            ctx.seed(), RNG_SCHEME, tokens, elapsed, windowLoss, windowSteps, gradNorm,
+                            List.copyOf(losses), extra.get("eval_loss_initial"), Checkpoints.hash(fingerprint),
+                            fingerprint, Instant.now().toString());
+                    lastGood = checkpoints.save(state, trainable, optimiser.exportState());
+                    checkpoints.prune(config.keepCheckpoints());
+                    ctx.metrics().record("checkpoints", Map.of("event", "saved", "step", s + 1, "path",
+                            lastGood.toString()));
                 }
             }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = elapsedBefore + (System.nanoTime() - start) / 1e9;
         extra.put("grad_norm", gradNorm);
         if (!eval.isEmpty()) {
             double e = evaluate(model, eval, loss);
             extra.put("eval_loss", e);
             ctx.metrics().record("eval", Map.of("step", total, "eval_loss", e));
         }
+        if (Double.isNaN(lastWindowMean) && !losses.isEmpty()) {
+            lastWindowMean = losses.get(losses.size() - 1); // resumed at the very end: nothing left to run
+        }
         return new TrainingOutcome(total, tokens, lastWindowMean, seconds, extra);
+    }
+
+    /** How {@link CheckpointState#rngScheme()} describes the generators. */
+    static final String RNG_SCHEME = "data shuffle per epoch: java.util.Random(seed * 1000003 + epoch); engine "
+            + "generator (torch + DJL) reseeded before every step with TrainingLoop.stepSeed(seed, step)";
+
+    /** The engine seed used before optimiser step {@code s} (0-based): a 64-bit mix of (seed, s), folded to int. */
+    static int stepSeed(long seed, long s) {
+        long z = seed * 0x9E3779B97F4A7C15L + s + 1;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return (int) (z ^ (z >>> 32)) & 0x7FFFFFFF;
+    }
+
+    private static String lastGood(Path checkpoint) {
+        return checkpoint == null
+                ? "Last good checkpoint: no checkpoint written yet."
+                : "Last good checkpoint: " + checkpoint + " (resume with training.resume_from_checkpoint).";
+    }
+
+    /**
+     * A digest of the training data as the loop sees it: micro-batches per epoch and, for epoch 0, every batch's
+     * source records and token counts. Changing the data, its order or the batching changes it.
+     */
+    private static <B extends MicroBatch> String dataDigest(BatchSource<B> train) {
+        StringBuilder sb = new StringBuilder();
+        for (B b : train.epoch(0)) {
+            for (DataRecord r : b.sources()) {
+                sb.append(r.where()).append(',');
+            }
+            sb.append(b.lossTokens()).append('/').append(b.inputTokens()).append('\n');
+        }
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
+            return train.batchesPerEpoch() + " micro-batches per epoch, sha256 "
+                    + HexFormat.of().formatHex(d).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes a checkpoint's trainable tensors back into the parameters, in place (through detached views). */
+    private void restoreWeights(Path folder, Map<String, NDArray> trainable,
+            Map<String, TensorFile.Tensor> saved) {
+        if (!saved.keySet().equals(trainable.keySet())) {
+            throw new LongtuneException("checkpoint " + folder + " holds trainable tensors " + saved.keySet()
+                    + " but this run trains " + trainable.keySet());
+        }
+        try (NDManager m = ctx.manager().newSubManager()) {
+            for (Map.Entry<String, NDArray> e : trainable.entrySet()) {
+                TensorFile.Tensor t = saved.get(e.getKey());
+                if (!Arrays.equals(t.shape(), e.getValue().getShape().getShape())) {
+                    throw new LongtuneException("checkpoint " + folder + ": " + e.getKey() + " has shape "
+                            + Arrays.toString(t.shape()) + ", the model's is " + e.getValue().getShape());
+                }
+                // NDArray.set(float[]) would not do: DJL's torchSet swaps the tensor's storage for a new one, which
+                // a detached view would not share with the parameter. An indexed assignment over the whole tensor
+                // (index_put_) copies into the existing storage, through a detached view (shares storage, keeps the
+                // write out of autograd), bit for bit.
+                NDArray view = e.getValue().stopGradient();
+                view.attach(m);
+                NDArray values = m.create(t.data(), e.getValue().getShape());
+                view.set(ALL, values);
+            }
+        }
+    }
+
+    /**
+     * Drops the rows of steps after {@code step} from {@code metrics/train.jsonl} and {@code metrics/eval.jsonl} (the
+     * layout {@link RunContext.MetricsSink} documents): they were written by the interrupted run after its last
+     * checkpoint and are about to be computed again. The file is cut in place (rows are in step order), so a writer
+     * that appends keeps working. A half-written last line is dropped too.
+     */
+    private void dropMetricsAfter(long step) throws IOException {
+        for (String stream : List.of("train", "eval")) {
+            Path f = ctx.outputDir().resolve("metrics").resolve(stream + ".jsonl");
+            if (!Files.isRegularFile(f)) {
+                continue;
+            }
+            byte[] bytes = Files.readAllBytes(f);
+            long keep = 0;
+            int lineStart = 0;
+            for (int i = 0; i < bytes.length; i++) {
+                if (bytes[i] != '\n') {
+                    continue;
+                }
+                String line = new String(bytes, lineStart, i - lineStart, StandardCharsets.UTF_8);
+                JsonNode row;
+                try {
+                    row = JSON.readTree(line);
+                } catch (IOException e) {
+                    break;
+                }
+                if (row == null || !row.path("step").canConvertToLong() || row.path("step").asLong() > step) {
+                    break;
+                }
+                keep = i + 1;
+                lineStart = i + 1;
+            }
+            if (keep < bytes.length) {
+                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                    ch.truncate(keep);
+                    ch.force(true);
+                }
+            }
+        }
     }
 
     /**

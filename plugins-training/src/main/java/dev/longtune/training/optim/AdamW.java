@@ -36,6 +36,7 @@ public final class AdamW implements AutoCloseable {
     private final List<NDArray> m;
     private final List<NDArray> v;
     private final boolean[] decay;
+    private final double[] lrScale;
     private final float beta1;
     private final float beta2;
     private final float eps;
@@ -49,6 +50,16 @@ public final class AdamW implements AutoCloseable {
      */
     public AdamW(Map<String, NDArray> params, double beta1, double beta2, double eps, double weightDecay,
             NDManager parent) {
+        this(params, beta1, beta2, eps, weightDecay, parent, SCOPED_SCALES.get());
+    }
+
+    /**
+     * As above, with a learning-rate multiplier per parameter name (absent names: 1), i.e. torch parameter groups
+     * that differ only in lr: LoRA+ puts {@code lora_B} and 1-D parameters at {@code lr·ratio}. The decoupled weight
+     * decay uses the scaled lr too ({@code p -= lr·scale·wd·p}), as a torch group with that lr would.
+     */
+    public AdamW(Map<String, NDArray> params, double beta1, double beta2, double eps, double weightDecay,
+            NDManager parent, Map<String, Double> learningRateScales) {
         this.beta1 = (float) beta1;
         this.beta2 = (float) beta2;
         this.eps = (float) eps;
@@ -59,6 +70,20 @@ public final class AdamW implements AutoCloseable {
         this.m = new ArrayList<>(params.size());
         this.v = new ArrayList<>(params.size());
         this.decay = new boolean[params.size()];
+        this.lrScale = new double[params.size()];
+        Map<String, Double> scales = learningRateScales == null ? Map.of() : learningRateScales;
+        for (String n : scales.keySet()) {
+            if (!params.containsKey(n)) {
+                throw new LongtuneException("learning-rate scale for " + n + ", which is not a trained parameter");
+            }
+        }
+        for (int k = 0; k < names.size(); k++) {
+            double sc = scales.getOrDefault(names.get(k), 1.0);
+            if (!(sc > 0) || Double.isInfinite(sc)) {
+                throw new LongtuneException("learning-rate scale of " + names.get(k) + " must be > 0, was " + sc);
+            }
+            lrScale[k] = sc;
+        }
         int i = 0;
         for (NDArray p : params.values()) {
             if (p.getDataType() != DataType.FLOAT32) {
@@ -73,6 +98,30 @@ public final class AdamW implements AutoCloseable {
             decay[i] = p.getShape().dimension() > 1; // torch/HF convention: no decay for norms and biases
             i++;
         }
+    }
+
+    private static final ThreadLocal<Map<String, Double>> SCOPED_SCALES = ThreadLocal.withInitial(Map::of);
+
+    /**
+     * Makes every AdamW constructed on this thread (through the constructor without explicit scales) use
+     * {@code scales} until the returned scope is closed. This is how a method hands its strategy's
+     * {@code learningRateScale()} (LoRA+) to the shared training loop, which builds its optimiser itself.
+     */
+    public static Scope learningRateScales(Map<String, Double> scales) {
+        Map<String, Double> previous = SCOPED_SCALES.get();
+        SCOPED_SCALES.set(Map.copyOf(scales));
+        return () -> SCOPED_SCALES.set(previous);
+    }
+
+    /** Restores the previous scales when closed. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** The learning-rate multiplier of the named parameter (1 unless scaled). */
+    public double learningRateScale(String name) {
+        return lrScale[names.indexOf(name)];
     }
 
     /** Number of optimiser steps taken so far (torch's {@code state['step']}). */
@@ -104,15 +153,16 @@ public final class AdamW implements AutoCloseable {
         step++;
         float bc1 = (float) (1.0 - Math.pow(beta1, step));
         float bc2Sqrt = (float) Math.sqrt(1.0 - Math.pow(beta2, step));
-        float stepSize = (float) (lr / bc1);
         for (int i = 0; i < views.size(); i++) {
             NDArray g = grads.get(i);
             if (g == null) {
                 continue;
             }
+            double lri = lr * lrScale[i];
+            float stepSize = (float) (lri / bc1);
             NDArray p = views.get(i);
             if (decay[i] && weightDecay != 0f) {
-                p.muli((float) (1.0 - lr * weightDecay));
+                p.muli((float) (1.0 - lri * weightDecay));
             }
             NDArray mi = m.get(i);
             try (NDArray scaled = g.mul(1f - beta1)) {

@@ -1,7 +1,6 @@
 package dev.longtune.training.sft;
 
 import ai.djl.ndarray.NDArray;
-import dev.longtune.api.ContextExtension;
 import dev.longtune.api.DataRecord;
 import dev.longtune.api.FineTuningMethod;
 import dev.longtune.api.ForwardInput;
@@ -17,21 +16,24 @@ import dev.longtune.training.data.SftExample;
 import dev.longtune.training.loop.BatchSource;
 import dev.longtune.training.loop.LossFunction;
 import dev.longtune.training.loop.TrainingLoop;
+import dev.longtune.training.optim.AdamW;
+import dev.longtune.training.trains.TrainableStrategy;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Full fine-tuning: every parameter of the model (tied weights once) trains, except what {@link SftOptions} freezes;
- * the loss is the token NLL of the completion (and of the prompt with {@code data.train_on_prompt}).
+ * Supervised fine-tuning: the loss is the token NLL of the completion (and of the prompt with
+ * {@code data.train_on_prompt}); what trains is the {@code trains:} strategy of {@link SftOptions} (full by default,
+ * or freeze / lora / dora / qlora), plus whatever the model's context extension declares trainable.
+ *
+ * <p>With an adapter strategy the run writes the adapter in PEFT's layout to {@code <output>/adapter/} and then
+ * merges it into the base weights, so the model the host saves afterwards is a plain Hugging Face checkpoint of the
+ * fine-tuned model (for QLoRA: the dequantized NF4 base plus the merged adapter, in float32).
  */
 public final class SftMethod implements FineTuningMethod {
-
-    private static final Pattern LAYER = Pattern.compile("^model\\.layers\\.(\\d+)\\.");
 
     /** The SFT loss: logits of the whole padded batch, shifted NLL against the labels. */
     public static final LossFunction<SftBatch> LOSS = (model, batch, step, training) -> {
@@ -87,8 +89,9 @@ public final class SftMethod implements FineTuningMethod {
         };
         List<SftBatch> evalBatches = Batches.inOrder(held, batchSize, pad);
 
-        Map<String, NDArray> trainable = trainable(model);
-        try {
+        try (TrainableStrategy.Prepared prepared = options.strategy().prepare(model, job.context());
+                AdamW.Scope scales = AdamW.learningRateScales(prepared.learningRateScale())) {
+            Map<String, NDArray> trainable = prepared.trainable();
             TrainingOutcome out = new TrainingLoop(job.training(), job.context())
                     .run(model, trainable, source, evalBatches, LOSS);
             Map<String, Double> extra = new LinkedHashMap<>(out.extra());
@@ -96,49 +99,35 @@ public final class SftMethod implements FineTuningMethod {
             extra.put("train_truncated", (double) trainTruncated);
             extra.put("train_skipped", (double) trainSkipped);
             extra.put("trainable_parameters", (double) trainable.values().stream().mapToLong(NDArray::size).sum());
-            return new TrainingOutcome(out.steps(), out.tokens(), out.finalLoss(), out.seconds(), extra);
-        } finally {
-            // Leave the model as loaded: frozen, so later inference never records a graph.
-            for (NDArray p : trainable.values()) {
-                p.setRequiresGradient(false);
+            if (prepared.hasFrozenBase()) {
+                // Adapter strategies: the adapter in PEFT's layout under <output>/adapter/, then the adapters are
+                // merged so the model the host saves is a plain Hugging Face checkpoint of the fine-tuned weights.
+                prepared.export(job.context().outputDir().resolve(ADAPTER_DIR));
+                prepared.merge();
             }
+            return new TrainingOutcome(out.steps(), out.tokens(), out.finalLoss(), out.seconds(), extra);
         }
+        // Closing the strategy leaves the model frozen, so later inference never records a graph.
     }
+
+    /** Where an adapter strategy's PEFT adapter is written, under the run's output directory. */
+    public static final String ADAPTER_DIR = "adapter";
 
     /**
-     * The parameters this method trains, marked {@code requiresGradient(true)}; the others are marked frozen.
-     * {@code LanguageModel.parameters()} lists tied weights once, so a tied embedding/head is updated once per step.
+     * The parameters a {@code full}/{@code freeze} strategy of these options trains, marked
+     * {@code requiresGradient(true)} (the others frozen), including the context extension's trainables. Kept for
+     * tests and callers that drive {@link TrainingLoop} themselves.
      *
-     * <p>The set is the union of this method's own choice ({@link SftOptions}) and every parameter whose name
-     * contains one of the model's context extension's {@link ContextExtension#trainableParameters()} substrings
-     * (LongLoRA: {@code embed} and {@code norm}), which win over {@code train_embeddings=false} and
-     * {@code freeze_layers}.
+     * @deprecated use {@code options.strategy().prepare(model, context)}, which also handles adapter strategies
+     *     (this leaves adapters installed with nothing to remove them) and needs the run's seed
      */
+    @Deprecated
     public Map<String, NDArray> trainable(LanguageModel model) {
-        List<String> required = model.contextExtension().map(ContextExtension::trainableParameters)
-                .orElse(List.of());
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-            String name = e.getKey();
-            boolean train = trains(name) || required.stream().anyMatch(name::contains);
-            e.getValue().setRequiresGradient(train);
-            if (train) {
-                out.put(e.getKey(), e.getValue());
-            }
+        try {
+            return options.strategy().prepare(model, null).trainable();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        if (out.isEmpty()) {
-            throw new LongtuneException("method sft: the options freeze every parameter of the model (freeze_layers="
-                    + options.freezeLayers() + ", train_embeddings=" + options.trainEmbeddings() + ")");
-        }
-        return out;
-    }
-
-    private boolean trains(String name) {
-        if (!options.trainEmbeddings() && (name.contains("embed_tokens") || name.startsWith("lm_head"))) {
-            return false;
-        }
-        Matcher m = LAYER.matcher(name);
-        return !(m.find() && Integer.parseInt(m.group(1)) < options.freezeLayers());
     }
 
     private static List<SftExample> encode(List<DataRecord> records, TrainingJob job, SftEncoder encoder) {

@@ -1,29 +1,105 @@
 package dev.longtune.training.sft;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.longtune.api.LongtuneException;
+import dev.longtune.training.trains.TrainableStrategies;
+import dev.longtune.training.trains.TrainableStrategy;
 
 /**
- * Options of the {@code sft} method (full fine-tuning).
+ * Options of the {@code sft} method.
  *
- * @param trainEmbeddings train the token embedding (and the output head when it is a separate tensor); default true
- * @param freezeLayers keep the first {@code n} decoder layers ({@code model.layers.0} .. {@code n-1}) frozen;
- *     default 0 (everything trains)
+ * <pre>
+ * method:
+ *   type: sft
+ *   trains: {type: lora, r: 16, alpha: 32, target_modules: all-linear}   # what trains; default {type: full}
+ * </pre>
+ *
+ * @param trainEmbeddings shorthand for {@code trains: {type: full, train_embeddings: ...}} (kept for existing
+ *     configs; only with a {@code full} strategy): train the token embedding and the output head; default true.
+ *     Folded into {@code trains} when bound, so the accessor returns null
+ * @param freezeLayers shorthand for {@code trains: {type: full, freeze_layers: n}}: keep the first {@code n} decoder
+ *     layers frozen; default 0. Folded into {@code trains} like {@code trainEmbeddings}
+ * @param trains the "what trains" strategy ({@link TrainableStrategies}): a name or {@code {type: ..., options}};
+ *     bound (and so validated) when these options are bound
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record SftOptions(Boolean trainEmbeddings, Integer freezeLayers) {
+public record SftOptions(Boolean trainEmbeddings, Integer freezeLayers, JsonNode trains) {
 
     public SftOptions {
-        trainEmbeddings = trainEmbeddings == null || trainEmbeddings;
-        freezeLayers = freezeLayers == null ? 0 : freezeLayers;
-        if (freezeLayers < 0) {
+        if (freezeLayers != null && freezeLayers < 0) {
             throw new LongtuneException("'freeze_layers' must be >= 0, got " + freezeLayers);
         }
+        trains = effectiveTrains(trainEmbeddings, freezeLayers, trains);
+        // The shorthands live on in trains (so the options round-trip through YAML); read back they are null.
+        trainEmbeddings = null;
+        freezeLayers = null;
+        TrainableStrategies.create(trains, "method.trains"); // fail at validate time, not after loading the model
+    }
+
+    /** Full fine-tuning with the given shorthands (no {@code trains:}). */
+    public SftOptions(Boolean trainEmbeddings, Integer freezeLayers) {
+        this(trainEmbeddings, freezeLayers, null);
     }
 
     /** All defaults: every parameter trains. */
     public static SftOptions defaults() {
-        return new SftOptions(null, null);
+        return new SftOptions(null, null, null);
+    }
+
+    /** A fresh strategy from {@link #trains()}. */
+    public TrainableStrategy strategy() {
+        return TrainableStrategies.create(trains, "method.trains");
+    }
+
+    private static JsonNode effectiveTrains(Boolean trainEmbeddings, Integer freezeLayers, JsonNode trains) {
+        boolean shorthand = trainEmbeddings != null || freezeLayers != null;
+        ObjectNode spec;
+        if (trains == null || trains.isNull()) {
+            spec = JsonNodeFactory.instance.objectNode().put("type", "full");
+        } else if (trains.isTextual()) {
+            spec = JsonNodeFactory.instance.objectNode().put("type", trains.asText());
+        } else if (trains instanceof ObjectNode o) {
+            spec = o.deepCopy();
+        } else {
+            return trains; // TrainableStrategies reports the error
+        }
+        JsonNode type = spec.get("type");
+        boolean full = type == null || "full".equals(type.asText());
+        if (!shorthand) {
+            return full ? canonicalFull(spec) : spec;
+        }
+        if (type != null && !"full".equals(type.asText())) {
+            throw new LongtuneException("'train_embeddings' and 'freeze_layers' apply to trains: full; with trains: "
+                    + type.asText() + " drop them");
+        }
+        if (trainEmbeddings != null) {
+            if (spec.has("train_embeddings")) {
+                throw new LongtuneException("'train_embeddings' is given both directly and under 'trains'");
+            }
+            spec.put("train_embeddings", trainEmbeddings);
+        }
+        if (freezeLayers != null) {
+            if (spec.has("freeze_layers")) {
+                throw new LongtuneException("'freeze_layers' is given both directly and under 'trains'");
+            }
+            spec.put("freeze_layers", freezeLayers);
+        }
+        return canonicalFull(spec);
+    }
+
+    /** {@code full} with its defaults written out, so equal configurations compare equal. */
+    private static ObjectNode canonicalFull(ObjectNode spec) {
+        spec.put("type", "full");
+        if (!spec.has("train_embeddings")) {
+            spec.put("train_embeddings", true);
+        }
+        if (!spec.has("freeze_layers")) {
+            spec.put("freeze_layers", 0);
+        }
+        return spec;
     }
 }

@@ -21,6 +21,9 @@ import java.util.Map;
  * </pre>
  *
  * Absent, it is {@code {type: full}}. Binding happens when the method's options are bound, i.e. at validate time.
+ *
+ * <p>Built in: {@code full} ({@link FullStrategy}), {@code freeze} ({@link FreezeStrategy}), and {@code lora},
+ * {@code dora}, {@code qlora} ({@link LoraStrategy}).
  */
 public final class TrainableStrategies {
 
@@ -28,6 +31,10 @@ public final class TrainableStrategies {
 
     static {
         register(new FullStrategy.Factory());
+        register(new FreezeStrategy.Factory());
+        register(new LoraStrategy.Factory(LoraStrategy.Variant.LORA));
+        register(new LoraStrategy.Factory(LoraStrategy.Variant.DORA));
+        register(new LoraStrategy.Factory(LoraStrategy.Variant.QLORA));
     }
 
     private TrainableStrategies() {}
@@ -81,6 +88,11 @@ public final class TrainableStrategies {
             String where) {
         O options = OptionsBinder.bind(spec, factory.optionsType(), "trainable strategy '" + factory.name() + "'",
                 where, OptionsBinder.NO_LINES);
-        return factory.create(options);
+        try {
+            return factory.create(options);
+        } catch (IllegalArgumentException e) {
+            throw new LongtuneException(where + ": invalid options for trainable strategy '" + factory.name() + "': "
+                    + e.getMessage());
+        }
     }
 }

@@ -29,7 +29,7 @@ class SftConformanceTest extends FineTuningMethodContract<SftOptions> {
 
     @Override
     protected ObjectNode sampleOptions() {
-        return json("{\"train_embeddings\": false, \"freeze_layers\": 2}");
+        return json("{\"trains\": {\"type\": \"full\", \"train_embeddings\": false, \"freeze_layers\": 2}}");
     }
 
     @Override

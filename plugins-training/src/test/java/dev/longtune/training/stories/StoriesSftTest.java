@@ -37,7 +37,7 @@ class StoriesSftTest {
 
     private static TrainingConfig config(int steps, int batch) {
         return new TrainingConfig(1, steps, batch, 1, 1e-3, "cosine", 3, 0.0, 0.1, 0.01, null, null, null, 1.0, 1,
-                null);
+                null, null, null);
     }
 
     @Test
@@ -77,18 +77,23 @@ class StoriesSftTest {
         }
     }
 
-    /** {@code save_every} writes a Hugging Face snapshot of the weights every that many steps (not at the end). */
+    /**
+     * {@code save_every} writes resumable checkpoints every that many steps (not at the end: the host exports it),
+     * holding the full model's weights when everything trains.
+     */
     @Test
-    void savesWeightSnapshots() throws Exception {
+    void savesResumableCheckpoints() throws Exception {
         try (TestRunContext ctx = new TestRunContext(out, 42L, "alpaca"); LanguageModel model = Stories.load(
                 ctx.manager())) {
             TrainingConfig cfg = new TrainingConfig(1, 4, 2, 1, 1e-3, "constant", 0, 0.0, 0.0, 0.0, null, null, null,
-                    1.0, 1, 2);
+                    1.0, 1, 2, null, null);
             new SftMethod(SftOptions.defaults()).train(new TrainingJob(model, Stories.quickstart("train", 8),
                     List.of(), DATA, cfg, ctx));
-            Path snapshot = out.resolve("checkpoints/step-2");
-            assertTrue(java.nio.file.Files.exists(snapshot.resolve("config.json")), snapshot.toString());
-            assertTrue(java.nio.file.Files.exists(snapshot.resolve("model.safetensors")));
+            Path ck = out.resolve("checkpoints/step-2");
+            var saved = dev.longtune.training.checkpoint.Checkpoints.load(ck);
+            assertEquals(model.parameters().keySet(), saved.trainable().keySet());
+            assertEquals(2, saved.state().step());
+            assertEquals(2, saved.state().losses().size());
             assertFalse(java.nio.file.Files.exists(out.resolve("checkpoints/step-4")), "the host saves the end");
         }
     }

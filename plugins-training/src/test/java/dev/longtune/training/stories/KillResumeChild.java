@@ -1,0 +1,139 @@
+package dev.longtune.training.stories;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.longtune.api.DataRecord;
+import dev.longtune.api.LanguageModel;
+import dev.longtune.api.PromptCompletion;
+import dev.longtune.api.RunContext;
+import dev.longtune.api.TrainingJob;
+import dev.longtune.api.TrainingOutcome;
+import dev.longtune.api.config.DataConfig;
+import dev.longtune.api.config.TrainingConfig;
+import dev.longtune.api.data.PromptFormats;
+import dev.longtune.training.sft.SftMethod;
+import dev.longtune.training.sft.SftOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The training process {@link KillResumeTest} starts, kills and restarts: SFT of stories260K on 40 quickstart
+ * records, batch 4, 24 steps, a checkpoint every 4. Metric rows are appended to {@code <out>/metrics/<stream>.jsonl}
+ * as the host does, and each training step is also printed as {@code STEP <n> <loss>} for the parent to follow.
+ *
+ * <p>Arguments: output folder, {@code resume_from_checkpoint} ({@code none} for a fresh run), and a pause in ms after
+ * each step (to give the parent time to kill it mid-run; it does not touch any number).
+ */
+public final class KillResumeChild {
+
+    private KillResumeChild() {}
+
+    static final int STEPS = 24;
+
+    static TrainingConfig config(String resume) {
+        return new TrainingConfig(1, STEPS, 4, 1, 1e-3, "cosine", 3, 0.0, 0.1, 0.01, null, null, null, 1.0, 1, 4,
+                resume, 2);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of(args[0]);
+        String resume = "none".equals(args[1]) ? null : args[1];
+        long pauseMs = Long.parseLong(args[2]);
+        Files.createDirectories(out);
+        List<DataRecord> train = Stories.quickstart("train", 40);
+        DataConfig data = new DataConfig(null, null, null, "alpaca", 256, null, null);
+        try (Ctx ctx = new Ctx(out, pauseMs); LanguageModel model = Stories.load(ctx.manager())) {
+            TrainingOutcome o = new SftMethod(SftOptions.defaults())
+                    .train(new TrainingJob(model, train, List.of(), data, config(resume), ctx));
+            System.out.println("DONE steps=" + o.steps() + " resumed_from="
+                    + o.extra().getOrDefault("resumed_from_step", 0.0).longValue());
+            System.out.flush();
+        }
+    }
+
+    private static final class Ctx implements RunContext, AutoCloseable {
+
+        private static final ObjectMapper JSON = new ObjectMapper();
+        private final Path out;
+        private final long pauseMs;
+        private final NDManager manager = NDManager.newBaseManager(Device.cpu());
+
+        Ctx(Path out, long pauseMs) {
+            this.out = out;
+            this.pauseMs = pauseMs;
+        }
+
+        @Override
+        public Path outputDir() {
+            return out;
+        }
+
+        @Override
+        public long seed() {
+            return 42L;
+        }
+
+        @Override
+        public Device device() {
+            return Device.cpu();
+        }
+
+        @Override
+        public NDManager manager() {
+            return manager;
+        }
+
+        @Override
+        public Progress progress(String task, long total, String unit) {
+            return new Progress() {
+                @Override
+                public void advance(long units, Map<String, ?> status) {}
+
+                @Override
+                public void close() {}
+            };
+        }
+
+        @Override
+        public MetricsSink metrics() {
+            return (stream, row) -> {
+                try {
+                    Path dir = out.resolve("metrics");
+                    Files.createDirectories(dir);
+                    Files.writeString(dir.resolve(stream + ".jsonl"), JSON.writeValueAsString(row) + "\n",
+                            StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                if (stream.equals("train")) {
+                    System.out.println("STEP " + row.get("step") + " " + row.get("loss"));
+                    System.out.flush();
+                    if (pauseMs > 0) {
+                        try {
+                            Thread.sleep(pauseMs);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }
+            };
+        }
+
+        @Override
+        public PromptCompletion format(DataRecord record) {
+            return PromptFormats.format("alpaca", record);
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
+}
