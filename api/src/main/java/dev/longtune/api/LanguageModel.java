@@ -81,6 +81,17 @@ public interface LanguageModel extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * Folds a LoRA/DoRA adapter saved in Hugging Face PEFT's layout ({@code adapter_config.json} +
+     * {@code adapter_model.safetensors}, plus {@code modules_to_save} tensors such as LongLoRA's embeddings and
+     * norms) into this model's weights, so it can be generated from or exported as one plain checkpoint.
+     *
+     * @throws LongtuneException when the adapter does not fit the model (a module or shape it does not have)
+     */
+    default void mergeAdapter(Path adapterDirectory) throws IOException {
+        throw new LongtuneException("the " + architecture() + " architecture cannot merge PEFT adapters");
+    }
+
     /** Formats {@link #export} can write; {@code hf} (the Hugging Face folder of {@link #save}) at least. */
     default java.util.Set<String> exportFormats() {
         return java.util.Set.of("hf");

@@ -33,7 +33,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face checkpoint folder.")
     Path model;
 
-    @Option(names = "--adapter", paramLabel = "DIR", description = "LoRA adapter folder to merge (not yet).")
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "LoRA/DoRA adapter in Hugging Face PEFT layout (e.g. a run's adapter/), merged before export.")
     Path adapter;
 
     @Option(names = "--format", required = true, paramLabel = "FORMAT", description = "hf or gguf (or any format "
@@ -54,10 +55,6 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (adapter != null) {
-            throw new LongtuneException("--adapter: exporting with a LoRA adapter is not supported yet; LoRA adapters "
-                    + "arrive with the fine-tuning methods issue. Export the base model, or a fully fine-tuned folder");
-        }
         String d = dtype.toLowerCase(Locale.ROOT);
         if (!d.equals("f32") && !d.equals("f16")) {
             throw new LongtuneException("--dtype must be f32 or f16, not '" + dtype + "'");
@@ -74,6 +71,9 @@ final class ExportCommand implements Callable<Integer> {
         PrintWriter pw = spec.commandLine().getOut();
         try (ModelSession session = ModelSession.open(parent, model, device)) {
             LanguageModel lm = session.model();
+            if (adapter != null) {
+                lm.mergeAdapter(adapter);
+            }
             Set<String> formats = lm.exportFormats();
             if (!formats.contains(fmt)) {
                 throw new LongtuneException("the " + lm.architecture() + " model cannot be exported as '" + fmt

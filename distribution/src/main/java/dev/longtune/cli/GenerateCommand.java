@@ -60,11 +60,18 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu, gpu:N")
     String device;
 
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "LoRA/DoRA adapter in Hugging Face PEFT layout, merged into the model before generating.")
+    Path adapter;
+
     @Override
     public Integer call() throws java.io.IOException {
         PrintWriter out = spec.commandLine().getOut();
         try (ModelSession session = ModelSession.open(parent, model, device)) {
             LanguageModel lm = session.model();
+            if (adapter != null) {
+                lm.mergeAdapter(adapter);
+            }
             int[] ids = noBos ? lm.tokenizer().encode(prompt) : lm.tokenizer().encodeWithBos(prompt);
             GenerationOptions options = new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, !ignoreEos);
             StreamingPrinter printer = new StreamingPrinter(lm, out);

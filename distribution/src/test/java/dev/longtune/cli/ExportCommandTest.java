@@ -66,7 +66,7 @@ class ExportCommandTest {
     void adapterAndBadDtypeAreOneLineErrors() {
         String line = assertUserError(run("export", "--model", stories().toString(), "--adapter",
                 dir.resolve("lora").toString(), "--format", "hf", "--out", dir.resolve("x").toString()));
-        assertTrue(line.contains("LoRA adapters arrive with the fine-tuning methods issue"), line);
+        assertTrue(line.contains("must hold adapter_config.json and adapter_model.safetensors"), line);
         line = assertUserError(run("export", "--model", stories().toString(), "--format", "gguf", "--dtype", "q4",
                 "--out", dir.resolve("x.gguf").toString()));
         assertTrue(line.contains("--dtype must be f32 or f16"), line);

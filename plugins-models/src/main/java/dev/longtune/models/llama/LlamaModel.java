@@ -727,15 +727,24 @@ public final class LlamaModel implements LanguageModel {
     }
 
     @Override
+    public void mergeAdapter(Path adapterDirectory) throws IOException {
+        ensureOpen();
+        PeftAdapterMerger.merge(this, adapterDirectory);
+    }
+
+    /** Families llama.cpp runs with its {@code llama} architecture (Mistral's converter maps it there too). */
+    private static final java.util.Set<String> GGUF_FAMILIES = java.util.Set.of(LlamaArchitecture.NAME, "mistral");
+
+    @Override
     public java.util.Set<String> exportFormats() {
-        return LlamaArchitecture.NAME.equals(spec.architecture()) ? LlamaGgufExporter.FORMATS
+        return GGUF_FAMILIES.contains(spec.architecture()) ? LlamaGgufExporter.FORMATS
                 : LanguageModel.super.exportFormats();
     }
 
     @Override
     public void export(String format, Path out) throws IOException {
         ensureOpen();
-        if (LlamaArchitecture.NAME.equals(spec.architecture()) && LlamaGgufExporter.handles(format)
+        if (GGUF_FAMILIES.contains(spec.architecture()) && LlamaGgufExporter.handles(format)
                 && !"hf".equals(format)) {
             LlamaGgufExporter.export(this, sourceDir, format, out);
         } else {

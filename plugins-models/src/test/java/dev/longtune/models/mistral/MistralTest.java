@@ -97,6 +97,43 @@ class MistralTest {
         assertTrue(FamilyChecks.defaultTemplate(ARCH, dir, root).contains("[INST] Hi [/INST]"));
     }
 
+    /**
+     * Mistral exports to GGUF like llama.cpp's converter does (architecture {@code llama}; llama.cpp has no sliding
+     * window there, so the model is exported without one): re-imported, it gives the Mistral model's logits.
+     */
+    @Test
+    void exportsToGgufAndReimportsWithTheSameLogits(@TempDir Path tmp) throws Exception {
+        int[] ids = FamilyChecks.ids(24, 512, 5);
+        Path dir = checkpoint(null, 512, 108L).write(tmp.resolve("mistral"), root);
+        Path gguf = tmp.resolve("mistral.gguf");
+        float[] before;
+        try (LanguageModel m = load(dir, null)) {
+            assertTrue(m.exportFormats().contains("gguf"), m.exportFormats().toString());
+            m.export("gguf", gguf);
+            before = logits(m, ids);
+        }
+        Path back = tmp.resolve("reimported");
+        dev.longtune.models.gguf.LlamaGgufImporter.importTo(gguf, back, dir);
+        try (LanguageModel m = new dev.longtune.models.llama.LlamaArchitecture().load(new dev.longtune.api.NoOptions(),
+                new dev.longtune.api.ModelLoadRequest(back, dev.longtune.models.TestModels.config(back), null,
+                        ai.djl.ndarray.types.DataType.FLOAT32, Device.cpu(), root))) {
+            float[] after = logits(m, ids);
+            float worst = 0;
+            for (int i = 0; i < before.length; i++) {
+                worst = Math.max(worst, Math.abs(before[i] - after[i]));
+            }
+            assertTrue(worst < 1e-5, "re-imported GGUF logits differ by " + worst);
+        }
+    }
+
+    private static float[] logits(LanguageModel m, int[] ids) {
+        try (ai.djl.ndarray.NDManager step = root.newSubManager()) {
+            long[] l = java.util.Arrays.stream(ids).asLongStream().toArray();
+            return m.forward(dev.longtune.api.ForwardInput.of(step.create(l, new ai.djl.ndarray.types.Shape(1,
+                    l.length)))).toFloatArray();
+        }
+    }
+
     @Test
     void badCheckpointsNameTheTensorOrFile(@TempDir Path tmp) throws Exception {
         FamilyChecks.assertBadCheckpointsNamed(ARCH, checkpoint(null, 512, 107L),
