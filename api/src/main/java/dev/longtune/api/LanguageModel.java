@@ -60,6 +60,42 @@ public interface LanguageModel extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * Whether {@link #setGradientCheckpointing} can be switched on (activation checkpointing per decoder layer).
+     * Default: false.
+     */
+    default boolean supportsCheckpointing() {
+        return false;
+    }
+
+    /**
+     * Switches activation checkpointing per decoder layer on or off (default off). While on, every <b>training</b>
+     * forward pass run with gradients being recorded (inside a {@code GradientCollector}, no KV cache) runs the
+     * decoder layers without an autograd graph, keeping only each layer's input; the logits it returns have a graph
+     * from the last layer's output on. The caller then back-propagates its loss as usual
+     * ({@code collector.backward(loss)}) and <b>must</b> call {@link #completeBackward()} before leaving the
+     * collector: that recomputes the layers one at a time from the top, with gradients, and carries the gradient down
+     * to the embeddings, accumulating every parameter's {@code .grad} exactly as without checkpointing. Several
+     * checkpointed forwards may share one backward (e.g. chosen and rejected sequences); one
+     * {@code completeBackward()} finishes them all. Peak activation memory then holds one layer's graph instead of
+     * all of them, for the cost of about one more forward pass.
+     *
+     * @throws LongtuneException when switched on for a model that does not {@link #supportsCheckpointing()}
+     */
+    default void setGradientCheckpointing(boolean enabled) {
+        if (enabled) {
+            throw new LongtuneException("the " + architecture() + " architecture does not support gradient "
+                    + "checkpointing");
+        }
+    }
+
+    /**
+     * Finishes the backward pass of every checkpointed training forward since the last call (see
+     * {@link #setGradientCheckpointing}); call it right after back-propagating the loss, while the gradient collector
+     * is still open. A no-op when nothing is pending (checkpointing off, or an inference forward).
+     */
+    default void completeBackward() {}
+
     /** A key/value cache for incremental decoding of {@code batchSize} sequences of up to {@code capacity} tokens. */
     KvCache newCache(int batchSize, int capacity);
 

@@ -39,7 +39,7 @@ public abstract class FineTuningMethodContract<O> extends PluginFactoryContract<
     @Test
     void trainsAFewStepsWithFiniteLossWithoutTouchingTheModelsMemory() throws IOException {
         TrainingConfig training = new TrainingConfig(1, 3, 2, 1, 1e-3, "constant", 0, 0.0, 0.0, 0.0, null, null, null,
-                1.0, 1, 0, null, null);
+                1.0, 1, 0, null, null, null);
         DataConfig data = new DataConfig(null, null, null, "auto", 64, null, null);
         try (TestRunContext ctx = new TestRunContext(out); LanguageModel m = model(ctx.manager())) {
             // Not cap(): DJL attaches every getGradient() handle to the parameter's manager, so a training method

@@ -14,6 +14,9 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param maxLength cut-off in tokens (BOS and EOS included); longer examples are truncated from the end and counted
  * @param trainOnPrompt when false (the default), prompt tokens are masked from the loss
  * @param addEos append the tokenizer's EOS to each completion (default true)
+ * @param packing pack several examples per row (SFT; default false): best-fit decreasing into rows of
+ *     {@code maxLength}, positions restarting at 0 per example, attention block-diagonal per example, no padding
+ *     inside a row (spec D.6)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record DataConfig(
@@ -23,7 +26,14 @@ public record DataConfig(
         String format,
         Integer maxLength,
         Boolean trainOnPrompt,
-        Boolean addEos) {
+        Boolean addEos,
+        Boolean packing) {
+
+    /** Without {@code packing} (false), for existing call sites. */
+    public DataConfig(String train, String eval, Double evalSplit, String format, Integer maxLength,
+            Boolean trainOnPrompt, Boolean addEos) {
+        this(train, eval, evalSplit, format, maxLength, trainOnPrompt, addEos, null);
+    }
 
     public DataConfig {
         evalSplit = evalSplit == null ? 0.0 : evalSplit;
@@ -31,5 +41,6 @@ public record DataConfig(
         maxLength = maxLength == null ? 512 : maxLength;
         trainOnPrompt = trainOnPrompt != null && trainOnPrompt;
         addEos = addEos == null || addEos;
+        packing = packing != null && packing;
     }
 }

@@ -23,6 +23,11 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  *     checkpoint folder ({@code .../checkpoints/step-N}) to continue from
  * @param keepCheckpoints how many of the newest checkpoints to keep, older ones are deleted (default 2; 0 = keep
  *     all)
+ * @param groupByLength batch examples of similar length together (HF's {@code group_by_length}): shuffled
+ *     megabatches of 50 micro-batches, each sorted by length, longest batch first; less padding (default false)
+ * @param gradientCheckpointing activation checkpointing per decoder layer (default false): a training forward keeps
+ *     only each layer's input and the backward pass recomputes one layer at a time, trading about one extra forward
+ *     for activation memory (see {@code LanguageModel#setGradientCheckpointing}); refused for models without it
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record TrainingConfig(
@@ -43,7 +48,20 @@ public record TrainingConfig(
         Integer logEvery,
         Integer saveEvery,
         String resumeFromCheckpoint,
-        Integer keepCheckpoints) {
+        Integer keepCheckpoints,
+        Boolean groupByLength,
+        Boolean gradientCheckpointing) {
+
+    /** The configuration with {@code gradientCheckpointing} off (the constructor from before that key existed). */
+    public TrainingConfig(Integer epochs, Integer maxSteps, Integer batchSize, Integer gradientAccumulationSteps,
+            Double learningRate, String lrScheduler, Integer warmupSteps, Double warmupRatio, Double minLrRatio,
+            Double weightDecay, Double adamBeta1, Double adamBeta2, Double adamEpsilon, Double maxGradNorm,
+            Integer logEvery, Integer saveEvery, String resumeFromCheckpoint, Integer keepCheckpoints,
+            Boolean groupByLength) {
+        this(epochs, maxSteps, batchSize, gradientAccumulationSteps, learningRate, lrScheduler, warmupSteps,
+                warmupRatio, minLrRatio, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, logEvery,
+                saveEvery, resumeFromCheckpoint, keepCheckpoints, groupByLength, null);
+    }
 
     public TrainingConfig {
         epochs = epochs == null ? 1 : epochs;
@@ -65,6 +83,8 @@ public record TrainingConfig(
         resumeFromCheckpoint = resumeFromCheckpoint == null || resumeFromCheckpoint.isBlank()
                 ? null : resumeFromCheckpoint.trim();
         keepCheckpoints = keepCheckpoints == null ? 2 : keepCheckpoints;
+        gradientCheckpointing = gradientCheckpointing != null && gradientCheckpointing;
+        groupByLength = groupByLength != null && groupByLength;
         if (keepCheckpoints < 0) {
             throw new IllegalArgumentException("training.keep_checkpoints must be >= 0 (0 = keep all), got "
                     + keepCheckpoints);
@@ -74,13 +94,13 @@ public record TrainingConfig(
     /** All defaults. */
     public static TrainingConfig defaults() {
         return new TrainingConfig(null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null);
+                null, null, null, null, null, null);
     }
 
     /** This configuration continuing from {@code resume} ({@code null}, {@code "auto"} or a checkpoint folder). */
     public TrainingConfig withResumeFromCheckpoint(String resume) {
         return new TrainingConfig(epochs, maxSteps, batchSize, gradientAccumulationSteps, learningRate, lrScheduler,
                 warmupSteps, warmupRatio, minLrRatio, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm,
-                logEvery, saveEvery, resume, keepCheckpoints);
+                logEvery, saveEvery, resume, keepCheckpoints, groupByLength, gradientCheckpointing);
     }
 }

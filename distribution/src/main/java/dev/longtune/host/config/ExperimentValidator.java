@@ -101,6 +101,17 @@ public final class ExperimentValidator {
                 throw new LongtuneException(loaded.at("data.max_length") + ": must be at least 2");
             }
         }
+        if (data != null && data.packing()) {
+            if (method != null && !method.name().equals("sft")) {
+                throw new LongtuneException(loaded.at("data.packing") + ": packing is implemented for the 'sft' "
+                        + "method only, not '" + method.name() + "'");
+            }
+            if (extension != null
+                    && extension.attention(true) instanceof dev.longtune.api.AttentionPattern.ShiftedSparse) {
+                throw new LongtuneException(loaded.at("data.packing") + ": packing cannot be combined with the "
+                        + "shifted sparse attention (S²-Attn) of context extension '" + context.name() + "'");
+            }
+        }
         if (method != null && train == null) {
             throw new LongtuneException(loaded.at("method") + ": method '" + method.name() + "' needs training "
                     + "data: set data.train to a JSON/JSONL file");

@@ -8,6 +8,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.longtune.api.AttentionPattern;
@@ -128,6 +130,9 @@ public final class LlamaModel implements LanguageModel {
     private final LlamaLinear[][][] experts;
     private volatile NDArray lastAuxLoss;
     private volatile NDArray lastLoadBalancingLoss;
+    private volatile boolean gradientCheckpointing;
+    /** Checkpointed training forwards whose backward pass {@link #completeBackward()} has yet to finish. */
+    private final java.util.ArrayDeque<Checkpoint> pendingCheckpoints = new java.util.ArrayDeque<>();
     private boolean closed;
 
     LlamaModel(LlamaConfig config, ModelConfig modelConfig, ObjectNode rawConfig, HfTextTokenizer tokenizer,
@@ -343,6 +348,11 @@ public final class LlamaModel implements LanguageModel {
         AttentionPattern pattern = attention(input.training());
         AttentionPattern.ShiftedSparse s2 = pattern instanceof AttentionPattern.ShiftedSparse ss ? ss : null;
         int window = window(pattern);
+        if (s2 != null && input.segmentIds() != null) {
+            throw new LongtuneException("packed sequences (segment ids) cannot run with shifted sparse attention "
+                    + "(S²-Attn) of context extension '" + extension.name() + "': its shifted groups would attend "
+                    + "across the packed documents; turn packing off (data.packing: false)");
+        }
         LlamaKvCache cache = null;
         if (input.cache() != null) {
             if (!(input.cache() instanceof LlamaKvCache)) {
@@ -382,6 +392,9 @@ public final class LlamaModel implements LanguageModel {
             int visible = cache == null ? 0 : cache.visible();
             attnMask = (window > 0 ? windowMask(window) : mask).window(m, visible, t);
         }
+        // Packed rows: keys of another segment are hidden too, giving an additive mask per row [B, 1, T, T].
+        NDArray sameSegment = sameSegment(input, m, b, t, cache);
+        attnMask = withSegments(attnMask, sameSegment);
 
         NDArray h = ids.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
         if (embedScale != null) {
@@ -392,6 +405,7 @@ public final class LlamaModel implements LanguageModel {
             lastAuxLoss = null;
             lastLoadBalancingLoss = null;
         }
+        Checkpoint ckpt = checkpoint(input, cache, moe, m, b, t, cos, sin, s2);
         Map<Integer, NDArray> layerMasks = null;
         int visible = cache == null ? 0 : cache.visible();
         for (int i = 0; i < layers.size(); i++) {
@@ -401,9 +415,14 @@ public final class LlamaModel implements LanguageModel {
                 if (layerMasks == null) {
                     layerMasks = new java.util.HashMap<>();
                 }
-                layerMask = layerMasks.computeIfAbsent(lw, x -> windowMask(x).window(m, visible, t));
+                layerMask = layerMasks.computeIfAbsent(lw,
+                        x -> withSegments(windowMask(x).window(m, visible, t), sameSegment));
             }
-            h = layer(layers.get(i), i, h, b, t, cos, sin, layerMask, s2, cache, m, input.training(), moe);
+            h = ckpt != null ? ckpt.forwardLayer(i, h, layerMask)
+                    : layer(layers.get(i), i, h, b, t, cos, sin, layerMask, s2, cache, m, input.training(), moe);
+        }
+        if (ckpt != null) {
+            h = ckpt.top(h);
         }
         h = rmsNorm(h, finalNorm);
         NDArray logits = linear(h, lmHead, null);
@@ -417,6 +436,44 @@ public final class LlamaModel implements LanguageModel {
             moe.finish(m);
         }
         return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
+
+    /**
+     * For {@link ForwardInput#segmentIds}: the additive "same segment" mask {@code [B, T, T]} (0 where query i and key
+     * j share a segment id, the dtype's most negative value elsewhere), built in {@code m} from an equality
+     * comparison; {@code null} without segment ids or for a single token.
+     */
+    private NDArray sameSegment(ForwardInput input, NDManager m, int b, int t, LlamaKvCache cache) {
+        NDArray seg = input.segmentIds();
+        if (seg == null) {
+            return null;
+        }
+        if (!seg.getShape().equals(new Shape(b, t))) {
+            throw new IllegalArgumentException("segmentIds must be [B, T] = [" + b + ", " + t + "], was "
+                    + seg.getShape());
+        }
+        if (cache != null) {
+            throw new LongtuneException("segment ids (packed sequences) are for a stateless forward pass; they cannot "
+                    + "be combined with a KV cache");
+        }
+        if (t == 1) {
+            return null;
+        }
+        // First operand in m, so everything below lives in this pass's manager (not the caller's ids manager).
+        NDArray s = m.zeros(new Shape(b, t), DataType.INT64).add(seg.toType(DataType.INT64, false));
+        NDArray same = s.expandDims(2).eq(s.expandDims(1));
+        NDArray zero = m.zeros(new Shape(b, t, t), dtype);
+        NDArray neg = m.full(new Shape(b, t, t), dtype == DataType.FLOAT16 ? -65504f : -Float.MAX_VALUE, dtype);
+        return NDArrays.where(same, zero, neg);
+    }
+
+    /** {@code base} [T, T] (or null) combined with the same-segment mask (or null) into [B, 1, T, T]. */
+    private static NDArray withSegments(NDArray base, NDArray sameSegment) {
+        if (sameSegment == null) {
+            return base;
+        }
+        NDArray combined = base == null ? sameSegment : sameSegment.minimum(base);
+        return combined.expandDims(1);
     }
 
     private NDArray layer(LlamaLayer w, int index, NDArray h, int b, int t, NDArray cos, NDArray sin,
@@ -485,6 +542,157 @@ public final class LlamaModel implements LanguageModel {
         // gelu_pytorch_tanh: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), from ops (DJL's gelu is the erf form).
         NDArray inner = g.mul(g).mul(g).mul(geluCubic).add(g).mul(geluScale);
         return g.mul(half).mul(inner.tanh().add(one));
+    }
+
+    @Override
+    public boolean supportsCheckpointing() {
+        return !spec.moe() && !layers.isEmpty();
+    }
+
+    @Override
+    public void setGradientCheckpointing(boolean enabled) {
+        if (enabled && !supportsCheckpointing()) {
+            throw new LongtuneException("gradient checkpointing is not supported by the " + spec.architecture()
+                    + " architecture (a mixture of experts collects its router loss across layers)");
+        }
+        gradientCheckpointing = enabled;
+    }
+
+    /** Whether training forwards run with activation checkpointing ({@link #setGradientCheckpointing}). */
+    public boolean gradientCheckpointing() {
+        return gradientCheckpointing;
+    }
+
+    @Override
+    public void completeBackward() {
+        Checkpoint c;
+        while ((c = pendingCheckpoints.pollLast()) != null) {
+            c.backward();
+        }
+    }
+
+    /** The checkpoint of this forward pass, or null when it runs with a full autograd graph. */
+    private Checkpoint checkpoint(ForwardInput input, LlamaKvCache cache, Moe moe, NDManager m, int b, int t,
+            NDArray cos, NDArray sin, AttentionPattern.ShiftedSparse s2) {
+        if (!gradientCheckpointing || !input.training() || cache != null || moe != null || layers.isEmpty()
+                || !JniUtils.isGradMode()) {
+            return null; // inference, no collector (e.g. reference log-probs), or decoding
+        }
+        pendingCheckpoints.removeIf(c -> !c.m.isOpen()); // forwards whose step was abandoned (e.g. a NaN loss)
+        return new Checkpoint(m, b, t, cos, sin, s2);
+    }
+
+    /**
+     * Activation checkpointing of one training forward pass (spec of {@link LanguageModel#setGradientCheckpointing}).
+     * Forward: each layer runs with grad mode off in a sub-manager of the pass's manager {@code m}, which is closed
+     * right after, so only the layer's output (the next layer's input) stays; the last output becomes a leaf that
+     * requires a gradient, and the final norm and head build an ordinary graph from it. Backward: from the top, each
+     * layer is recomputed with grad mode on in its own sub-manager from its saved input (made a leaf that requires a
+     * gradient), and {@code JniUtils.backward(out, gradOut)} accumulates the layer's parameter gradients and yields
+     * the gradient for its input, the {@code gradOut} of the layer below; the embedding output's graph (trainable
+     * embeddings) gets the last one. Each layer reseeds torch's generator with the same per-pass seed in both passes,
+     * so dropout masks (LoRA dropout) are recomputed identically.
+     */
+    private final class Checkpoint {
+        private final NDManager m;
+        private final int b;
+        private final int t;
+        private final NDArray cos;
+        private final NDArray sin;
+        private final AttentionPattern.ShiftedSparse s2;
+        /** inputs[i]: layer i's input, without a graph; inputs[L]: the last layer's output (a leaf). */
+        private final NDArray[] inputs = new NDArray[layers.size() + 1];
+        private final NDArray[] masks = new NDArray[layers.size()];
+        private final long seed;
+        /** The embedding output with its graph (to the embeddings when they train). */
+        private NDArray embedded;
+
+        Checkpoint(NDManager m, int b, int t, NDArray cos, NDArray sin, AttentionPattern.ShiftedSparse s2) {
+            this.m = m;
+            this.b = b;
+            this.t = t;
+            this.cos = cos;
+            this.sin = sin;
+            this.s2 = s2;
+            try (NDArray r = m.randomInteger(0, Integer.MAX_VALUE, new Shape(), DataType.INT64)) {
+                this.seed = r.getLong() * 1024; // drawn from torch's generator: reproducible under a fixed seed
+            }
+        }
+
+        NDArray forwardLayer(int i, NDArray h, NDArray mask) {
+            boolean grad = JniUtils.isGradMode();
+            JniUtils.setGradMode(false);
+            if (i == 0) {
+                embedded = h;
+                // A copy made without grad mode is a leaf without a graph. (Not stopGradient: the engine's native
+                // detach there leaves the embedding output without its graph, and the embeddings without gradient.)
+                h = h.duplicate();
+            }
+            inputs[i] = h;
+            masks[i] = mask;
+            try (NDManager s = m.newSubManager()) {
+                h.tempAttach(s); // the layer's intermediates attach to s and are freed when it closes
+                JniUtils.setSeed(seed + i);
+                NDArray out = layer(layers.get(i), i, h, b, t, cos, sin, mask, s2, null, s, true, null);
+                out.attach(m);
+                return out;
+            } finally {
+                JniUtils.setGradMode(grad);
+            }
+        }
+
+        NDArray top(NDArray h) {
+            inputs[layers.size()] = h;
+            h.setRequiresGradient(true);
+            pendingCheckpoints.addLast(this);
+            return h;
+        }
+
+        void backward() {
+            int n = layers.size();
+            if (!m.isOpen()) {
+                return;
+            }
+            NDArray gradOut;
+            try {
+                gradOut = inputs[n].getGradient();
+            } catch (IllegalStateException e) {
+                return; // the loss did not use these logits: nothing to propagate
+            }
+            boolean grad = JniUtils.isGradMode();
+            JniUtils.setGradMode(true);
+            try {
+                for (int i = n - 1; i >= 0; i--) {
+                    NDArray x = inputs[i];
+                    NDArray gradIn;
+                    try (NDManager s = m.newSubManager()) {
+                        x.tempAttach(s); // the recomputed graph lives in s
+                        x.setRequiresGradient(true);
+                        JniUtils.setSeed(seed + i);
+                        NDArray out = layer(layers.get(i), i, x, b, t, cos, sin, masks[i], s2, null, s, true, null);
+                        JniUtils.backward((PtNDArray) out, (PtNDArray) gradOut, false, false);
+                        gradIn = x.getGradient();
+                        gradIn.attach(m);
+                    }
+                    gradOut.close();
+                    inputs[i + 1].close();
+                    inputs[i + 1] = null;
+                    gradOut = gradIn;
+                }
+                // The embedding output has a graph when the embeddings train. (Asked of the parameter, a leaf:
+                // JniUtils.requiresGrad reads false for the non-leaf output, and asking a tensor without a graph for
+                // its gradient function aborts the JVM.)
+                if (embed.hasGradient()) {
+                    JniUtils.backward((PtNDArray) embedded, (PtNDArray) gradOut, false, false);
+                }
+                gradOut.close();
+                inputs[0].close();
+                inputs[0] = null;
+            } finally {
+                JniUtils.setGradMode(grad);
+                JniUtils.setSeed(seed + n);
+            }
+        }
     }
 
     private boolean hasLayerWindows() {

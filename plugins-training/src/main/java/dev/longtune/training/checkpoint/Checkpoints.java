@@ -320,6 +320,9 @@ public final class Checkpoints {
         f.put("adam_beta2", String.valueOf(c.adamBeta2()));
         f.put("adam_epsilon", String.valueOf(c.adamEpsilon()));
         f.put("max_grad_norm", String.valueOf(c.maxGradNorm()));
+        if (c.groupByLength()) { // only when on, so checkpoints made before the key existed still match
+            f.put("group_by_length", "true");
+        }
         StringBuilder t = new StringBuilder();
         long params = 0;
         for (Map.Entry<String, long[]> e : trainable.entrySet()) {

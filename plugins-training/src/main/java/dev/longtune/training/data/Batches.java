@@ -36,6 +36,63 @@ public final class Batches {
         return inOrder(order, batchSize, padId);
     }
 
+    /** Micro-batches per megabatch of {@link #groupedEpoch} (HF's {@code LengthGroupedSampler} uses 50). */
+    public static final int MEGABATCH_MULT = 50;
+
+    /**
+     * The micro-batches of one epoch grouped by length (HF's {@code group_by_length} / {@code LengthGroupedSampler}):
+     * the examples are shuffled with the same {@code (seed, epoch)} generator as {@link #epoch}, split into
+     * megabatches of {@code 50 * batchSize}, each megabatch sorted by length (longest first, stable) and cut into
+     * batches; the megabatch holding the longest example is moved to the front and its longest element to the very
+     * first batch, so an out-of-memory shows at the first step. Deterministic per (seed, epoch), so a resumed run
+     * rebuilds the same batches; every example appears exactly once per epoch, and the batch count equals
+     * {@link #count}.
+     */
+    public static List<SftBatch> groupedEpoch(List<SftExample> examples, int batchSize, int padId, long seed,
+            int epoch) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        }
+        List<SftExample> order = new ArrayList<>(examples);
+        Collections.shuffle(order, new Random(seed * 1_000_003L + epoch));
+        int mega = MEGABATCH_MULT * batchSize;
+        List<List<SftExample>> megas = new ArrayList<>();
+        for (int i = 0; i < order.size(); i += mega) {
+            List<SftExample> m = new ArrayList<>(order.subList(i, Math.min(order.size(), i + mega)));
+            m.sort((a, b) -> Integer.compare(b.ids().length, a.ids().length));
+            megas.add(m);
+        }
+        // HF: the megabatch with the overall longest example first, that example at its head (it already is).
+        int best = 0;
+        for (int k = 1; k < megas.size(); k++) {
+            if (megas.get(k).get(0).ids().length > megas.get(best).get(0).ids().length) {
+                best = k;
+            }
+        }
+        Collections.swap(megas, 0, best);
+        List<SftBatch> out = new ArrayList<>();
+        for (List<SftExample> m : megas) {
+            out.addAll(inOrder(m, batchSize, padId));
+        }
+        return out;
+    }
+
+    /** {@link #groupedEpoch} when {@code groupByLength}, else {@link #epoch}. */
+    public static List<SftBatch> epoch(List<SftExample> examples, int batchSize, int padId, long seed, int epoch,
+            boolean groupByLength) {
+        return groupByLength ? groupedEpoch(examples, batchSize, padId, seed, epoch)
+                : epoch(examples, batchSize, padId, seed, epoch);
+    }
+
+    /** Padding positions (ids that are pads added by batching) over all {@code batches}. */
+    public static long paddingTokens(List<SftBatch> batches) {
+        long pad = 0;
+        for (SftBatch b : batches) {
+            pad += (long) b.rows() * b.length() - b.inputTokens();
+        }
+        return pad;
+    }
+
     /** Batches in the given order (no shuffle), e.g. for evaluation. */
     public static List<SftBatch> inOrder(List<SftExample> examples, int batchSize, int padId) {
         if (batchSize < 1) {

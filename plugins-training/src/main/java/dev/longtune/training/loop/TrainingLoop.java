@@ -67,6 +67,8 @@ public final class TrainingLoop {
 
     private final TrainingConfig config;
     private final RunContext ctx;
+    /** Dynamic loss scaling, only when the trained weights are float16 (fp16 on GPU); null otherwise. */
+    private dev.longtune.training.optim.DynamicLossScaler scaler;
 
     public TrainingLoop(TrainingConfig config, RunContext ctx) {
         this.config = config;
@@ -111,6 +113,10 @@ public final class TrainingLoop {
         }
         long total = totalSteps(config, train.batchesPerEpoch());
         LrSchedule schedule = LrSchedule.of(config, total);
+        // A float16 model (fp16 on GPU; DJL has no autocast/GradScaler): dynamic loss scaling so small gradients
+        // flowing back through fp16 activations do not underflow. Trainables stay float32 (AdamW requires it).
+        scaler = model.parameters().values().stream().anyMatch(p -> p.getDataType() == DataType.FLOAT16)
+                ? new dev.longtune.training.optim.DynamicLossScaler() : null;
         Map<String, Double> extra = new LinkedHashMap<>();
 
         Checkpoints checkpoints = Checkpoints.of(ctx.outputDir());
@@ -201,15 +207,23 @@ public final class TrainingLoop {
                         throw new LongtuneException(e.getMessage() + " " + lastGood(lastGood), e);
                     }
                     List<NDArray> grads = Gradients.take(trainable, step);
-                    gradNorm = GradientClipping.globalNorm(grads);
-                    if (!Double.isFinite(gradNorm)) {
-                        throw new LongtuneException("training stopped at step " + (s + 1) + ": the gradient norm is "
-                                + gradNorm + " (non-finite in " + nonFinite(trainable, grads) + ") on records "
-                                + where(group) + ". Lower training.learning_rate or check those records. "
-                                + lastGood(lastGood));
+                    // fp16: unscale before clipping; an inf/nan gradient skips the step and halves the scale.
+                    boolean overflow = scaler != null && !scaler.update(scaler.unscale(grads));
+                    if (overflow) {
+                        ctx.metrics().record("loss_scale", Map.of("step", s + 1, "event", "skipped_step",
+                                "scale", scaler.scale(), "skipped", scaler.skipped()));
+                    } else {
+                        gradNorm = GradientClipping.globalNorm(grads);
+                        if (!Double.isFinite(gradNorm)) {
+                            throw new LongtuneException("training stopped at step " + (s + 1) + ": the gradient "
+                                    + "norm is " + gradNorm + " (non-finite in " + nonFinite(trainable, grads)
+                                    + ") on records "
+                                    + where(group) + ". Lower training.learning_rate or check those records. "
+                                    + lastGood(lastGood));
+                        }
+                        GradientClipping.scale(grads, config.maxGradNorm(), gradNorm);
+                        optimiser.step(grads, lr);
                     }
-                    GradientClipping.scale(grads, config.maxGradNorm(), gradNorm);
-                    optimiser.step(grads, lr);
                     Gradients.zero(grads);
                 }
                 for (B b : group) {
@@ -245,6 +259,10 @@ public final class TrainingLoop {
         }
         double seconds = elapsedBefore + (System.nanoTime() - start) / 1e9;
         extra.put("grad_norm", gradNorm);
+        if (scaler != null) {
+            extra.put("loss_scale", scaler.scale());
+            extra.put("fp16_skipped_steps", (double) scaler.skipped());
+        }
         if (!eval.isEmpty()) {
             double e = evaluate(model, eval, loss);
             extra.put("eval_loss", e);
@@ -383,8 +401,17 @@ public final class TrainingLoop {
         // DJL makes a Number operand into a tensor that aliases a Java direct buffer and closes it right after the
         // op, but autograd keeps that tensor for the backward pass (d(a/b)/da = 1/b), and once the GC frees the
         // buffer the gradient is computed from garbage (seen as random huge or infinite gradient norms).
-        NDArray divisor = step.full(new Shape(), norm, DataType.FLOAT32);
+        // fp16 (dynamic loss scaling): the loss is multiplied by the scale, folded into this divisor.
+        NDArray divisor = step.full(new Shape(), scaler == null ? norm : (float) (norm / scaler.scale()),
+                DataType.FLOAT32);
         double sum = 0;
+        // training.gradient_checkpointing: the model checkpoints its layers in these training forwards only, and
+        // completeBackward() (a no-op otherwise) finishes each backward pass inside the collector.
+        if (config.gradientCheckpointing() && !model.supportsCheckpointing()) {
+            throw new LongtuneException("training.gradient_checkpointing: the " + model.architecture()
+                    + " model does not support activation checkpointing; set it to false");
+        }
+        model.setGradientCheckpointing(config.gradientCheckpointing());
         for (B b : group) {
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 TokenLoss.Sum part = loss.compute(model, b, step, true);
@@ -400,8 +427,10 @@ public final class TrainingLoop {
                 }
                 sum += value;
                 collector.backward(part.sum().div(divisor));
+                model.completeBackward();
             }
         }
+        model.setGradientCheckpointing(false);
         return sum / norm;
     }
 

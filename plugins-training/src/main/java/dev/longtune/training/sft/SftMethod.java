@@ -10,6 +10,7 @@ import dev.longtune.api.TrainingJob;
 import dev.longtune.api.TrainingOutcome;
 import dev.longtune.api.nd.TokenLoss;
 import dev.longtune.training.data.Batches;
+import dev.longtune.training.data.Packing;
 import dev.longtune.training.data.SftBatch;
 import dev.longtune.training.data.SftEncoder;
 import dev.longtune.training.data.SftExample;
@@ -39,7 +40,9 @@ public final class SftMethod implements FineTuningMethod {
     public static final LossFunction<SftBatch> LOSS = (model, batch, step, training) -> {
         NDArray ids = batch.idsArray(step);
         NDArray labels = batch.labelsArray(step);
-        NDArray logits = model.forward(new ForwardInput(ids, null, null, training));
+        NDArray logits = model.forward(batch.packed()
+                ? ForwardInput.packed(ids, batch.positionsArray(step), batch.segmentsArray(step), training)
+                : new ForwardInput(ids, null, null, training));
         return TokenLoss.shiftedNll(logits, labels);
     };
 
@@ -84,10 +87,27 @@ public final class SftMethod implements FineTuningMethod {
 
             @Override
             public List<SftBatch> epoch(int epoch) {
-                return Batches.epoch(train, batchSize, pad, seed, epoch);
+                return Batches.epoch(train, batchSize, pad, seed, epoch, job.training().groupByLength());
             }
         };
         List<SftBatch> evalBatches = Batches.inOrder(held, batchSize, pad);
+        if (job.data().packing()) {
+            // data.packing (spec D.6): best-fit-decreasing rows of max_length, shuffled as rows each epoch.
+            refuseShiftedSparse(model);
+            List<List<SftExample>> rows = Packing.pack(train, job.data().maxLength());
+            source = new BatchSource<>() {
+                @Override
+                public int batchesPerEpoch() {
+                    return Batches.count(rows.size(), batchSize);
+                }
+
+                @Override
+                public List<SftBatch> epoch(int epoch) {
+                    return Packing.epoch(rows, batchSize, pad, seed, epoch);
+                }
+            };
+            evalBatches = Packing.inOrder(Packing.pack(held, job.data().maxLength()), batchSize, pad);
+        }
 
         try (TrainableStrategy.Prepared prepared = options.strategy().prepare(model, job.context());
                 AdamW.Scope scales = AdamW.learningRateScales(prepared.learningRateScale())) {
@@ -105,9 +125,25 @@ public final class SftMethod implements FineTuningMethod {
                 prepared.export(job.context().outputDir().resolve(ADAPTER_DIR));
                 prepared.merge();
             }
+            try {
+                dev.longtune.training.plot.LossPlot.writeFromMetrics(job.context().outputDir()); // loss.png
+            } catch (IOException | RuntimeException e) {
+                System.err.println("warning: could not write loss.png: " + e);
+            }
             return new TrainingOutcome(out.steps(), out.tokens(), out.finalLoss(), out.seconds(), extra);
         }
         // Closing the strategy leaves the model frozen, so later inference never records a graph.
+    }
+
+    /** Packing needs block-diagonal attention, which S²-Attn's shifted groups cannot give: refused up front. */
+    static void refuseShiftedSparse(LanguageModel model) {
+        model.contextExtension().ifPresent(ext -> {
+            if (ext.attention(true) instanceof dev.longtune.api.AttentionPattern.ShiftedSparse) {
+                throw new LongtuneException("data.packing cannot be combined with shifted sparse attention "
+                        + "(S²-Attn) of context extension '" + ext.name() + "': its shifted groups would attend "
+                        + "across packed documents; turn one of them off");
+            }
+        });
     }
 
     /** Where an adapter strategy's PEFT adapter is written, under the run's output directory. */
@@ -132,7 +168,18 @@ public final class SftMethod implements FineTuningMethod {
 
     private static List<SftExample> encode(List<DataRecord> records, TrainingJob job, SftEncoder encoder) {
         List<SftExample> out = new ArrayList<>(records.size());
+        String format = job.data().format() == null ? "" : job.data().format();
+        boolean chatFormat = format.equals("sharegpt") || format.equals("openai");
         for (DataRecord r : records) {
+            if (chatFormat || dev.longtune.api.data.ChatRecords.isConversation(r)) {
+                // Chat SFT: rendered with the model's chat template, loss on the assistant turns only.
+                dev.longtune.api.ChatTemplate template = job.model().chatTemplate().orElseThrow(() ->
+                        new LongtuneException(r.where() + ": a conversation record needs a chat template, and the "
+                                + "model has none"));
+                encoder.encodeChat(dev.longtune.api.data.ChatRecords.read(chatFormat ? format : "auto", r),
+                        template, r).ifPresent(out::add);
+                continue;
+            }
             encoder.encode(job.context().format(r), r).ifPresent(out::add);
         }
         return out;

@@ -156,10 +156,10 @@ class CheckpointsTest {
         Checkpoints.verify(out, saved, fingerprint(base)); // same: accepted
         // Logging and checkpoint settings may change between the runs.
         TrainingConfig logging = new TrainingConfig(null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, 1, 7, "auto", 5);
+                null, null, null, 1, 7, "auto", 5, null);
         Checkpoints.verify(out, saved, fingerprint(logging));
         TrainingConfig other = new TrainingConfig(null, null, null, null, 3e-4, null, null, null, null, null, null,
-                null, null, null, null, null, "auto", null);
+                null, null, null, null, null, "auto", null, null);
         LongtuneException e = assertThrows(LongtuneException.class,
                 () -> Checkpoints.verify(out, saved, fingerprint(other)));
         assertTrue(e.getMessage().contains("learning_rate: checkpoint 2.0E-5, now 3.0E-4"), e.getMessage());

@@ -80,7 +80,7 @@ class AccumulationTest {
     private List<float[]> trainOneStep(int batch, int accumulation) throws Exception {
         try (TestRunContext ctx = new TestRunContext(out); TinyLm model = new TinyLm(ctx.manager(), 16, 5)) {
             TrainingConfig cfg = new TrainingConfig(1, 2, batch, accumulation, 1e-2, "constant", 0, 0.0, 0.0, 0.01,
-                    null, null, null, 1.0, 1, null, null, null);
+                    null, null, null, 1.0, 1, null, null, null, null);
             DataConfig data = new DataConfig(null, null, null, null, 512, null, null);
             new SftMethod(SftOptions.defaults()).train(new TrainingJob(model, StoryData.records(0, 8), List.of(),
                     data, cfg, ctx));

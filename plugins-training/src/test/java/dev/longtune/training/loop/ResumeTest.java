@@ -42,7 +42,7 @@ class ResumeTest {
     /** 14 records, batch 4 → 4 micro-batches per epoch (the last of 2), accumulation 3 → 2 steps per epoch. */
     private static TrainingConfig config(double lr, String resume) {
         return new TrainingConfig(1, 9, 4, 3, lr, "cosine", 2, 0.0, 0.1, 0.01, null, null, null, 1.0, 1, 2, resume,
-                2);
+                2, null);
     }
 
     private record Result(List<Double> losses, TrainingOutcome outcome, TestRunContext ctx) {}
@@ -115,7 +115,7 @@ class ResumeTest {
     @Test
     void resumeMidEpochWithoutAccumulation() throws Exception {
         TrainingConfig plain = new TrainingConfig(2, 0, 4, 1, 1e-2, "linear", 1, 0.0, 0.0, 0.0, null, null, null,
-                1.0, 1, 3, null, 0);
+                1.0, 1, 3, null, 0, null);
         List<Double> full = run(tmp.resolve("full"), plain, SftMethod.LOSS).losses();
         assertEquals(8, full.size());
         Path out = tmp.resolve("resumed");
@@ -136,7 +136,7 @@ class ResumeTest {
     @Test
     void dropoutReplaysAfterResume() throws Exception {
         TrainingConfig plain = new TrainingConfig(1, 8, 4, 1, 1e-2, "constant", 0, 0.0, 0.0, 0.0, null, null, null,
-                1.0, 1, 2, null, 0);
+                1.0, 1, 2, null, 0, null);
         List<Double> full = run(tmp.resolve("full"), plain, WITH_DROPOUT).losses();
         List<Double> clean = run(tmp.resolve("clean"), plain, SftMethod.LOSS).losses();
         assertFalse(full.get(0).equals(clean.get(0)), "dropout changes the loss");

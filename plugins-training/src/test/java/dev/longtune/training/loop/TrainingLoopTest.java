@@ -38,7 +38,7 @@ class TrainingLoopTest {
 
     private static TrainingConfig config(int steps, int logEvery) {
         return new TrainingConfig(1, steps, 4, 1, 1e-2, "cosine", 2, 0.0, 0.1, 0.0, null, null, null, 1.0, logEvery,
-                null, null, null);
+                null, null, null, null);
     }
 
     @Test

@@ -54,7 +54,7 @@ class LrScheduleTest {
     @Test
     void warmupRatioRoundsUpLikeHf() {
         TrainingConfig cfg = new TrainingConfig(null, null, null, null, 1e-3, "linear", 0, 0.03, null, null, null,
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
         LrSchedule s = LrSchedule.of(cfg, 110);
         assertEquals(4, s.warmupSteps()); // ceil(3.3)
         assertEquals(1e-3 * 2 / 4, s.lr(2), TOL);

@@ -39,7 +39,7 @@ public final class KillResumeChild {
 
     static TrainingConfig config(String resume) {
         return new TrainingConfig(1, STEPS, 4, 1, 1e-3, "cosine", 3, 0.0, 0.1, 0.01, null, null, null, 1.0, 1, 4,
-                resume, 2);
+                resume, 2, null);
     }
 
     public static void main(String[] args) throws Exception {

@@ -63,7 +63,7 @@ class StoriesLoopTest {
 
     private static TrainingConfig config(int steps, int batch) {
         return new TrainingConfig(1, steps, batch, 1, 1e-3, "cosine", 5, 0.0, 0.1, 0.01, null, null, null, 1.0, 10,
-                null, null, null);
+                null, null, null, null);
     }
 
     /**

@@ -50,7 +50,7 @@ class StoriesLoraTest {
         TrainingConfig cfg = new TrainingConfig(t.get("epochs").asInt(), null, t.get("batch_size").asInt(), 1,
                 t.get("learning_rate").asDouble(), t.get("lr_scheduler").asText(), t.get("warmup_steps").asInt(),
                 null, null, t.get("weight_decay").asDouble(), null, null, null, t.get("max_grad_norm").asDouble(),
-                t.get("log_every").asInt(), null, null, null);
+                t.get("log_every").asInt(), null, null, null, null);
         DataConfig data = new DataConfig(null, null, null, d.get("format").asText(), d.get("max_length").asInt(),
                 null, null);
         List<DataRecord> train = Stories.quickstart("train", 1000);

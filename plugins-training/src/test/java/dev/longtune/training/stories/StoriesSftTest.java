@@ -37,7 +37,7 @@ class StoriesSftTest {
 
     private static TrainingConfig config(int steps, int batch) {
         return new TrainingConfig(1, steps, batch, 1, 1e-3, "cosine", 3, 0.0, 0.1, 0.01, null, null, null, 1.0, 1,
-                null, null, null);
+                null, null, null, null);
     }
 
     @Test
@@ -86,7 +86,7 @@ class StoriesSftTest {
         try (TestRunContext ctx = new TestRunContext(out, 42L, "alpaca"); LanguageModel model = Stories.load(
                 ctx.manager())) {
             TrainingConfig cfg = new TrainingConfig(1, 4, 2, 1, 1e-3, "constant", 0, 0.0, 0.0, 0.0, null, null, null,
-                    1.0, 1, 2, null, null);
+                    1.0, 1, 2, null, null, null);
             new SftMethod(SftOptions.defaults()).train(new TrainingJob(model, Stories.quickstart("train", 8),
                     List.of(), DATA, cfg, ctx));
             Path ck = out.resolve("checkpoints/step-2");

@@ -27,6 +27,9 @@ import java.util.Random;
  * {@code qlora}, all-linear, r 16), runs 3 training steps (B 1, T 128) with AdamW and prints
  * {@code RESULT key=value ...}: VmRSS before loading, after loading, after preparing, after the steps, and VmHWM over
  * the whole run and over the training steps alone (reset through {@code /proc/self/clear_refs} after preparing).
+ * Optional {@code args[2]}: {@code ckpt} for activation checkpointing per layer ({@code setGradientCheckpointing},
+ * then {@code completeBackward()} after each backward), {@code plain} (default) without; {@code args[3]}: the
+ * sequence length T (default 128); {@code args[4]}: {@code full} trains every parameter instead of adapters.
  */
 public final class QloraRssMain {
 
@@ -35,6 +38,9 @@ public final class QloraRssMain {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         String type = args[1];
+        boolean checkpointing = args.length > 2 && "ckpt".equals(args[2]);
+        int seqLen = args.length > 3 ? Integer.parseInt(args[3]) : 128;
+        boolean full = args.length > 4 && "full".equals(args[4]);
         long baseline = status("VmRSS");
         try (TestRunContext ctx = new TestRunContext(Files.createTempDirectory("qlora-rss"), 42L, "alpaca")) {
             NDManager root = ctx.manager();
@@ -42,16 +48,18 @@ public final class QloraRssMain {
             try (LanguageModel model = new LlamaArchitecture().loadLlama(
                     new ModelLoadRequest(dir, config, null, DataType.FLOAT32, Device.cpu(), root))) {
                 long loaded = status("VmRSS");
-                TrainableStrategy s = TrainableStrategies.create(new ObjectMapper().readTree(
-                        "{\"type\": \"" + type + "\", \"r\": 16, \"alpha\": 32, \"target_modules\": \"all-linear\"}"),
+                TrainableStrategy s = TrainableStrategies.create(new ObjectMapper().readTree(full
+                        ? "{\"type\": \"full\"}"
+                        : "{\"type\": \"" + type + "\", \"r\": 16, \"alpha\": 32, \"target_modules\": \"all-linear\"}"),
                         "trains");
+                model.setGradientCheckpointing(checkpointing);
                 try (TrainableStrategy.Prepared p = s.prepare(model, ctx)) {
                     System.gc();
                     long prepared = status("VmRSS");
                     long loadPeak = status("VmHWM");
                     boolean reset = resetPeak();
                     Random rng = new Random(1);
-                    int[] ids = new int[128];
+                    int[] ids = new int[seqLen];
                     try (AdamW opt = new AdamW(p.trainable(), 0.9, 0.999, 1e-8, 0.0, root)) {
                         for (int step = 0; step < 3; step++) {
                             for (int i = 0; i < ids.length; i++) {
@@ -62,6 +70,7 @@ public final class QloraRssMain {
                                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                                     NDArray logits = model.forward(ForwardInput.training(in));
                                     gc.backward(TokenLoss.shiftedNll(logits, in).mean());
+                                    model.completeBackward(); // no-op without checkpointing
                                 }
                                 List<NDArray> grads = Gradients.take(p.trainable(), m);
                                 opt.step(grads, 1e-4);
