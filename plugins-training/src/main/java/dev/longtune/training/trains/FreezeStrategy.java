@@ -1,17 +1,11 @@
 package dev.longtune.training.trains;
 
-import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import dev.longtune.api.ContextExtension;
 import dev.longtune.api.LanguageModel;
 import dev.longtune.api.LongtuneException;
 import dev.longtune.api.RunContext;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -91,45 +85,15 @@ public final class FreezeStrategy implements TrainableStrategy {
         }
         int from = n > 0 ? layers - n : 0;
         int to = n > 0 ? layers : -n;
-        List<String> required = model.contextExtension().map(ContextExtension::trainableParameters)
-                .orElse(List.of());
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-            String name = e.getKey();
-            boolean train;
+        return BaseWeights.prepare(model, name -> {
             Matcher m = LAYER.matcher(name);
             if (m.matches()) {
                 int i = Integer.parseInt(m.group(1));
-                train = i >= from && i < to && (options.trainableModules().isEmpty()
+                return i >= from && i < to && (options.trainableModules().isEmpty()
                         || options.trainableModules().stream().anyMatch(m.group(2)::contains));
-            } else {
-                train = options.extraModules().stream().anyMatch(name::contains);
             }
-            train |= required.stream().anyMatch(name::contains);
-            e.getValue().setRequiresGradient(train);
-            if (train) {
-                out.put(name, e.getValue());
-            }
-        }
-        if (out.isEmpty()) {
-            throw new LongtuneException("trains: freeze: trainable_modules " + options.trainableModules()
-                    + " match no parameter of the trainable layers");
-        }
-        return new Prepared() {
-            @Override
-            public Map<String, NDArray> trainable() {
-                return out;
-            }
-
-            @Override
-            public void export(Path directory) throws IOException {
-                model.save(directory);
-            }
-
-            @Override
-            public void close() {
-                out.values().forEach(p -> p.setRequiresGradient(false));
-            }
-        };
+            return options.extraModules().stream().anyMatch(name::contains);
+        }, () -> "trains: freeze: trainable_modules " + options.trainableModules()
+                + " match no parameter of the trainable layers");
     }
 }

@@ -1,17 +1,9 @@
 package dev.longtune.training.trains;
 
-import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import dev.longtune.api.ContextExtension;
 import dev.longtune.api.LanguageModel;
-import dev.longtune.api.LongtuneException;
 import dev.longtune.api.RunContext;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -70,38 +62,9 @@ public final class FullStrategy implements TrainableStrategy {
 
     @Override
     public Prepared prepare(LanguageModel model, RunContext context) {
-        List<String> required = model.contextExtension().map(ContextExtension::trainableParameters)
-                .orElse(List.of());
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-            String name = e.getKey();
-            boolean train = trains(name) || required.stream().anyMatch(name::contains);
-            e.getValue().setRequiresGradient(train);
-            if (train) {
-                out.put(name, e.getValue());
-            }
-        }
-        if (out.isEmpty()) {
-            throw new LongtuneException("trains: full with freeze_layers=" + options.freezeLayers()
-                    + " and train_embeddings=" + options.trainEmbeddings() + " freezes every parameter of the model");
-        }
-        return new Prepared() {
-            @Override
-            public Map<String, NDArray> trainable() {
-                return out;
-            }
-
-            @Override
-            public void export(Path directory) throws IOException {
-                model.save(directory);
-            }
-
-            @Override
-            public void close() {
-                // Leave the model as loaded: frozen, so later inference never records a graph.
-                out.values().forEach(p -> p.setRequiresGradient(false));
-            }
-        };
+        return BaseWeights.prepare(model, this::trains, () -> "trains: full with freeze_layers="
+                + options.freezeLayers() + " and train_embeddings=" + options.trainEmbeddings()
+                + " freezes every parameter of the model");
     }
 
     private boolean trains(String name) {
