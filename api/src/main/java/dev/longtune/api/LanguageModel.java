@@ -33,6 +33,15 @@ public interface LanguageModel extends AutoCloseable {
     /** The manager that owns the parameters. */
     NDManager manager();
 
+    /**
+     * Tokens the model can attend over: the checkpoint's {@code max_position_embeddings}, or what the context
+     * extension extends it to.
+     */
+    default int contextLength() {
+        int original = config().maxPositionEmbeddings();
+        return contextExtension().map(e -> e.extendedMaxPositions(original)).orElse(original);
+    }
+
     /** Every parameter under its Hugging Face name, in checkpoint order. Tied weights appear once. */
     Map<String, NDArray> parameters();
 

@@ -4,6 +4,7 @@ import dev.longtune.host.config.ConfigLoader;
 import dev.longtune.host.config.ExperimentValidator;
 import dev.longtune.host.config.LoadedConfig;
 import dev.longtune.host.config.ResolvedExperiment;
+import dev.longtune.host.hub.ModelLocator;
 import dev.longtune.host.plugins.PluginCatalog;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +23,12 @@ final class ConfigOptions {
     List<String> overrides = new ArrayList<>();
 
     ResolvedExperiment resolve(PluginCatalog catalog) {
+        return resolve(catalog, ModelLocator.forRun());
+    }
+
+    /** With {@code models} deciding how much of a hub model to fetch ({@code validate} needs no weights). */
+    ResolvedExperiment resolve(PluginCatalog catalog, ModelLocator models) {
         LoadedConfig loaded = ConfigLoader.load(config, overrides);
-        return new ExperimentValidator(catalog).resolve(loaded);
+        return new ExperimentValidator(catalog, models).resolve(loaded);
     }
 }

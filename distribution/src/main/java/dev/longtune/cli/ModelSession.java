@@ -9,6 +9,7 @@ import dev.longtune.host.config.ConfigLoader;
 import dev.longtune.host.config.DeviceSpec;
 import dev.longtune.host.config.ExperimentValidator;
 import dev.longtune.host.config.ResolvedExperiment;
+import dev.longtune.host.hub.HubModelId;
 import dev.longtune.host.plugins.PluginCatalog;
 import dev.longtune.host.plugins.PluginHost;
 import dev.longtune.host.run.ModelLoading;
@@ -51,8 +52,10 @@ final class ModelSession implements AutoCloseable {
 
     /** A config built from the folder alone, validated like a run's. */
     static ResolvedExperiment resolve(PluginCatalog catalog, Path modelDir) {
-        String yaml = "name: cli\nmodel:\n  path: '" + modelDir.toAbsolutePath().toString().replace("'", "''")
-                + "'\n";
+        // A folder that does not exist but reads as org/name is a Hugging Face Hub id (ModelLocator fetches it).
+        boolean hubId = !java.nio.file.Files.exists(modelDir) && HubModelId.parse(modelDir.toString()).isPresent();
+        String path = hubId ? modelDir.toString() : modelDir.toAbsolutePath().toString();
+        String yaml = "name: cli\nmodel:\n  path: '" + path.replace("'", "''") + "'\n";
         Path pretend = Path.of("").toAbsolutePath().resolve("--model");
         return new ExperimentValidator(catalog).resolve(ConfigLoader.fromText(yaml, pretend, List.of()));
     }

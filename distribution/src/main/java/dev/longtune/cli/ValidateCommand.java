@@ -2,6 +2,7 @@ package dev.longtune.cli;
 
 import dev.longtune.host.config.Bound;
 import dev.longtune.host.config.ResolvedExperiment;
+import dev.longtune.host.hub.ModelLocator;
 import dev.longtune.host.plugins.PluginCatalog;
 import dev.longtune.host.plugins.PluginHost;
 import java.io.PrintWriter;
@@ -29,7 +30,7 @@ final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PluginCatalog catalog = PluginHost.start(parent.pluginsDir(), false);
-        ResolvedExperiment exp = config.resolve(catalog);
+        ResolvedExperiment exp = config.resolve(catalog, ModelLocator.forValidation());
         PrintWriter out = spec.commandLine().getOut();
         out.println(config.config + ": OK");
         out.println("  model: " + exp.modelDir() + " (" + exp.model().name() + ")");

@@ -17,6 +17,11 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param packing pack several examples per row (SFT; default false): best-fit decreasing into rows of
  *     {@code maxLength}, positions restarting at 0 per example, attention block-diagonal per example, no padding
  *     inside a row (spec D.6)
+ * @param maxPromptLength cap on prompt tokens (BOS included) for training and generation; a longer prompt is cut in
+ *     the middle ({@link dev.longtune.api.data.PromptTruncation#middle}), keeping the instruction at its head and the
+ *     template's response marker at its tail, and counted as truncated. Null (default) = no separate cap: long
+ *     examples are cut from the end to {@code maxLength}. For long-document tasks (paper → review) set it to
+ *     {@code maxLength} minus the longest completion so the completion survives.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record DataConfig(
@@ -27,12 +32,19 @@ public record DataConfig(
         Integer maxLength,
         Boolean trainOnPrompt,
         Boolean addEos,
-        Boolean packing) {
+        Boolean packing,
+        Integer maxPromptLength) {
 
     /** Without {@code packing} (false), for existing call sites. */
     public DataConfig(String train, String eval, Double evalSplit, String format, Integer maxLength,
             Boolean trainOnPrompt, Boolean addEos) {
-        this(train, eval, evalSplit, format, maxLength, trainOnPrompt, addEos, null);
+        this(train, eval, evalSplit, format, maxLength, trainOnPrompt, addEos, null, null);
+    }
+
+    /** Without {@code maxPromptLength} (no separate cap), for existing call sites. */
+    public DataConfig(String train, String eval, Double evalSplit, String format, Integer maxLength,
+            Boolean trainOnPrompt, Boolean addEos, Boolean packing) {
+        this(train, eval, evalSplit, format, maxLength, trainOnPrompt, addEos, packing, null);
     }
 
     public DataConfig {
@@ -42,5 +54,9 @@ public record DataConfig(
         trainOnPrompt = trainOnPrompt != null && trainOnPrompt;
         addEos = addEos == null || addEos;
         packing = packing != null && packing;
+        if (maxPromptLength != null && (maxPromptLength < 1 || maxPromptLength >= maxLength)) {
+            throw new IllegalArgumentException("data.max_prompt_length must be between 1 and data.max_length - 1 ("
+                    + (maxLength - 1) + "), was " + maxPromptLength);
+        }
     }
 }

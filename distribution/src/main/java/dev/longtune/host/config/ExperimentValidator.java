@@ -21,6 +21,7 @@ import dev.longtune.api.config.TrainingConfig;
 import dev.longtune.api.data.ChatRecords;
 import dev.longtune.api.data.PreferenceRecords;
 import dev.longtune.api.data.PromptFormats;
+import dev.longtune.host.hub.ModelLocator;
 import dev.longtune.host.plugins.PluginCatalog;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,9 +45,16 @@ public final class ExperimentValidator {
     static final Set<String> DATA_FORMATS = union(PromptFormats.NAMES, PreferenceRecords.NAMES, ChatRecords.NAMES);
 
     private final PluginCatalog catalog;
+    private final ModelLocator models;
 
+    /** Model ids that are not local folders are fetched from the Hugging Face Hub with their weights. */
     public ExperimentValidator(PluginCatalog catalog) {
+        this(catalog, ModelLocator.forRun());
+    }
+
+    public ExperimentValidator(PluginCatalog catalog, ModelLocator models) {
         this.catalog = catalog;
+        this.models = models;
     }
 
     public ResolvedExperiment resolve(LoadedConfig loaded) {
@@ -57,7 +65,7 @@ public final class ExperimentValidator {
         if (c.model() == null || c.model().path() == null) {
             throw new LongtuneException(loaded.at("model") + ": missing 'model.path' (a Hugging Face checkpoint folder)");
         }
-        Path modelDir = loaded.resolve(c.model().path());
+        Path modelDir = models.locate(c.model().path(), loaded.baseDir(), loaded.at("model.path"));
         ObjectNode hfConfig = readHfConfig(modelDir, loaded.at("model.path"));
         Bound<ModelArchitecture<?>> model = resolveModel(loaded, hfConfig, modelDir);
         DataType dtype = switch (check(c.model().dtype(), DTYPES, loaded.at("model.dtype"), "dtype")) {

@@ -1,0 +1,43 @@
+package dev.longtune.api;
+
+import dev.longtune.api.data.PromptTruncation;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Produces the model's answers to held-out records with the run's generation settings. Evaluators that score
+ * generations (rouge, bleu, judge, review_structure …) ask this instead of generating themselves: the host's source
+ * caches per phase, so one generation pass serves every evaluator of that phase and {@code samples.jsonl}.
+ */
+@FunctionalInterface
+public interface GenerationSource {
+
+    /** The answers, one per record, in the order given. */
+    List<GeneratedText> generate(List<DataRecord> records);
+
+    /**
+     * A source without a cache: formats each record with {@code context.format}, cuts prompts that do not fit
+     * {@code model.contextLength() - maxNewTokens} in the middle ({@link PromptTruncation#middle}), and decodes.
+     */
+    static GenerationSource direct(LanguageModel model, RunContext context, GenerationOptions options) {
+        return records -> {
+            List<GeneratedText> out = new ArrayList<>(records.size());
+            for (DataRecord r : records) {
+                PromptCompletion pc = context.format(r);
+                int[] ids = model.tokenizer().encodeWithBos(pc.prompt());
+                int budget = Math.max(1, model.contextLength() - options.maxNewTokens());
+                int[] kept = PromptTruncation.middle(ids, budget);
+                Generation g = model.generate(kept, options, LanguageModel.TokenListener.NONE);
+                int n = g.tokenIds().length;
+                if (n > 0 && options.stopAtEos() && model.tokenizer().eosId().isPresent()
+                        && g.tokenIds()[n - 1] == model.tokenizer().eosId().getAsInt()) {
+                    n--;
+                }
+                int[] answer = java.util.Arrays.copyOf(g.tokenIds(), n);
+                out.add(new GeneratedText(r, pc.prompt(), pc.completion(), model.tokenizer().decode(answer),
+                        kept.length, g.tokenIds().length, kept.length < ids.length));
+            }
+            return out;
+        };
+    }
+}
