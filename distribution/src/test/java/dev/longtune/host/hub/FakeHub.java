@@ -28,12 +28,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the same server reached as {@code localhost} instead of {@code 127.0.0.1}, so "another host" is observable.
  * The remote hub is outside the product; this is the only way to test downloads on a machine without network.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One request as received. */
-    record Request(String method, String host, String path, String authorization, String range) {}
+    public record Request(String method, String host, String path, String authorization, String range) {}
 
     private final HttpServer server;
     private final Map<String, Repo> repos = new LinkedHashMap<>();
@@ -47,27 +47,27 @@ final class FakeHub implements AutoCloseable {
 
     private record Repo(String commit, Map<String, byte[]> files, Set<String> lfs) {}
 
-    FakeHub() throws IOException {
+    public FakeHub() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
         server.start();
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    void addRepo(String repo, String commit, Map<String, byte[]> files, Set<String> lfs) {
+    public void addRepo(String repo, String commit, Map<String, byte[]> files, Set<String> lfs) {
         repos.put(repo, new Repo(commit, files, lfs));
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         synchronized (requests) {
             return List.copyOf(requests);
         }
     }
 
-    static String sha256(byte[] b) {
+    public static String sha256(byte[] b) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
         } catch (java.security.NoSuchAlgorithmException e) {
