@@ -120,6 +120,13 @@ public final class ExperimentValidator {
                         + "shifted sparse attention (S²-Attn) of context extension '" + context.name() + "'");
             }
         }
+        if (data != null && data.maxPromptLength() != null && c.method() != null
+                && c.method().options().has("max_prompt_length")) {
+            // Two prompt cuts would fight: the data section's middle cut replaces the preference methods' TRL-style
+            // keep-end cut (PreferenceMethod.promptCuts), so one of them must go.
+            throw new LongtuneException(loaded.at("method.max_prompt_length") + ": data.max_prompt_length (a middle "
+                    + "cut, keeping instruction and response marker) replaces method.max_prompt_length; remove one");
+        }
         if (method != null && train == null) {
             throw new LongtuneException(loaded.at("method") + ": method '" + method.name() + "' needs training "
                     + "data: set data.train to a JSON/JSONL file");
