@@ -2,6 +2,7 @@ package dev.longtune.host.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longtune.api.DataRecord;
+import dev.longtune.api.GeneratedText;
 import dev.longtune.api.Generation;
 import dev.longtune.api.GenerationOptions;
 import dev.longtune.api.LanguageModel;
@@ -20,7 +21,7 @@ import java.util.Map;
 /**
  * Sample generations, before and after training, appended to {@code samples.jsonl} so a person can read what
  * training changed. Prompts come from {@code generation.prompts}, else from the first held-out records (with their
- * completions kept as references).
+ * completions kept as references), answered by the phase's shared generation pass ({@link HostGenerations}).
  */
 final class Samples {
 
@@ -39,56 +40,76 @@ final class Samples {
         this.console = console;
     }
 
-    void write(String phase, List<DataRecord> heldOut) throws IOException {
-        List<PromptCompletion> prompts = prompts(heldOut);
-        if (prompts.isEmpty() || config.maxNewTokens() == 0) {
+    /**
+     * Writes the phase's samples. Held-out records are answered through {@code generations}, the phase's shared
+     * pass: the samples are the first {@code generation.samples} held-out records, which generating evaluators ask
+     * for too, so nothing is generated twice. Explicit {@code generation.prompts}, and plain-text records (no prompt
+     * of their own: their first words become one), are generated here.
+     */
+    void write(String phase, List<DataRecord> heldOut, HostGenerations generations) throws IOException {
+        if (config.maxNewTokens() == 0) {
             return;
         }
-        GenerationOptions options = new GenerationOptions(config.maxNewTokens(), config.temperature(), config.topK(),
-                config.topP(), ctx.seed(), true);
-        for (PromptCompletion p : prompts) {
-            int[] ids = model.tokenizer().encodeWithBos(p.prompt());
-            Generation g = model.generate(ids, options, LanguageModel.TokenListener.NONE);
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("phase", phase);
-            row.put("prompt", p.prompt());
-            row.put("generation", g.text());
-            if (p.completion() != null) {
-                row.put("reference", p.completion());
+        if (!config.prompts().isEmpty()) {
+            for (String p : config.prompts()) {
+                sampleOwnPrompt(phase, new PromptCompletion(p, null), generations.options());
             }
-            row.put("tokens", g.tokenIds().length);
-            row.put("tokens_per_s", g.tokensPerSecond());
-            rows.add(row);
-            Files.writeString(ctx.outputDir().resolve("samples.jsonl"), JSON.writeValueAsString(row) + "\n",
-                    StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            console.printf("Sample (%s): %s▶ %s%n", phase, shorten(p.prompt()), shorten(g.text()));
+            return;
         }
+        List<DataRecord> chosen = heldOut.subList(0, Math.min(config.samples(), heldOut.size()));
+        List<DataRecord> prompted = new ArrayList<>();
+        for (DataRecord r : chosen) {
+            if (!ctx.format(r).prompt().isEmpty()) {
+                prompted.add(r);
+            }
+        }
+        Map<DataRecord, GeneratedText> answers = new java.util.HashMap<>();
+        for (GeneratedText t : generations.generate(prompted)) {
+            answers.put(t.record(), t);
+        }
+        for (DataRecord r : chosen) {
+            GeneratedText t = answers.get(r);
+            if (t == null) {
+                sampleOwnPrompt(phase, textPrompt(ctx.format(r)), generations.options());
+            } else {
+                add(phase, t.prompt(), t.output(), t.reference(), t.outputTokens(), generations.tokensPerSecond(r));
+            }
+        }
+    }
+
+    private void sampleOwnPrompt(String phase, PromptCompletion p, GenerationOptions options) throws IOException {
+        int[] ids = model.tokenizer().encodeWithBos(p.prompt());
+        Generation g = model.generate(ids, options, LanguageModel.TokenListener.NONE);
+        add(phase, p.prompt(), g.text(), p.completion(), g.tokenIds().length, g.tokensPerSecond());
+    }
+
+    private void add(String phase, String prompt, String generation, String reference, int tokens,
+            double tokensPerSecond) throws IOException {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("phase", phase);
+        row.put("prompt", prompt);
+        row.put("generation", generation);
+        if (reference != null) {
+            row.put("reference", reference);
+        }
+        row.put("tokens", tokens);
+        row.put("tokens_per_s", tokensPerSecond);
+        rows.add(row);
+        Files.writeString(ctx.outputDir().resolve("samples.jsonl"), JSON.writeValueAsString(row) + "\n",
+                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        console.printf("Sample (%s): %s▶ %s%n", phase, shorten(prompt), shorten(generation));
     }
 
     List<Map<String, Object>> rows() {
         return rows;
     }
 
-    private List<PromptCompletion> prompts(List<DataRecord> heldOut) {
-        List<PromptCompletion> out = new ArrayList<>();
-        if (!config.prompts().isEmpty()) {
-            for (String p : config.prompts()) {
-                out.add(new PromptCompletion(p, null));
-            }
-            return out;
-        }
-        for (DataRecord r : heldOut.subList(0, Math.min(config.samples(), heldOut.size()))) {
-            PromptCompletion pc = ctx.format(r);
-            if (pc.prompt().isEmpty()) {
-                // Plain text: prompt with its first words, the rest is the reference.
-                String[] words = pc.completion().split(" ");
-                int k = Math.min(6, Math.max(1, words.length / 3));
-                pc = new PromptCompletion(String.join(" ", java.util.Arrays.copyOfRange(words, 0, k)),
-                        String.join(" ", java.util.Arrays.copyOfRange(words, k, words.length)));
-            }
-            out.add(pc);
-        }
-        return out;
+    /** Plain text has no prompt: prompt with its first words, the rest is the reference. */
+    private static PromptCompletion textPrompt(PromptCompletion pc) {
+        String[] words = pc.completion().split(" ");
+        int k = Math.min(6, Math.max(1, words.length / 3));
+        return new PromptCompletion(String.join(" ", java.util.Arrays.copyOfRange(words, 0, k)),
+                String.join(" ", java.util.Arrays.copyOfRange(words, k, words.length)));
     }
 
     private static String shorten(String s) {
