@@ -11,6 +11,7 @@ import dev.longtune.api.EvaluationJob;
 import dev.longtune.api.EvaluationResult;
 import dev.longtune.api.EvaluatorFactory;
 import dev.longtune.api.FineTuningMethodFactory;
+import dev.longtune.api.GenerationSource;
 import dev.longtune.api.LanguageModel;
 import dev.longtune.api.LongtuneException;
 import dev.longtune.api.TrainingJob;
@@ -57,6 +58,33 @@ public final class ExperimentRunner {
             Path exportedModel) {}
 
     public RunSummary run(ResolvedExperiment exp, List<String> command) throws IOException {
+        return execute(exp, command, Mode.RUN, null, null);
+    }
+
+    /**
+     * {@code longtune eval}: only the evaluation stage, phase {@code eval} — load the model (with the context
+     * extension, and {@code adapter} merged when given), read the held-out data, samples and evaluators, results,
+     * report, manifest. {@code exp} must have no method (the eval command drops it), so nothing trains or exports.
+     *
+     * @param adapter a PEFT LoRA/DoRA adapter folder merged into the model after loading, or null
+     * @param checkpoint a training checkpoint ({@code <run>/checkpoints/step-N}) whose trained weights replace the
+     *     model's after loading, or null; see {@link CheckpointWeights}
+     */
+    public RunSummary evaluateOnly(ResolvedExperiment exp, List<String> command, Path adapter, Path checkpoint)
+            throws IOException {
+        if (exp.method() != null) {
+            throw new IllegalArgumentException("an evaluation has no fine-tuning method");
+        }
+        if (checkpoint != null) {
+            CheckpointWeights.check(checkpoint, "--checkpoint");
+        }
+        return execute(exp, command, Mode.EVAL, adapter, checkpoint);
+    }
+
+    private enum Mode { RUN, EVAL }
+
+    private RunSummary execute(ResolvedExperiment exp, List<String> command, Mode mode, Path adapter,
+            Path checkpoint) throws IOException {
         ExperimentConfig c = exp.config();
         Path out = exp.outputDir();
         Files.createDirectories(out);
@@ -66,7 +94,8 @@ public final class ExperimentRunner {
         RunManifest manifest = new RunManifest(out);
         manifest.start(exp, catalog, command, engine, device, dtype);
         YAML.writeValue(out.resolve("config.resolved.yaml").toFile(), OptionsBinder.MAPPER.valueToTree(c));
-        console.printf(Locale.ROOT, "Run '%s' → %s (device %s, %s, seed %d)%n", c.name(), out, device, dtype, c.seed());
+        console.printf(Locale.ROOT, "%s '%s' → %s (device %s, %s, seed %d)%n", mode == Mode.EVAL
+                ? "Evaluation of" : "Run", c.name(), out, device, dtype, c.seed());
 
         try (HostRunContext ctx = new HostRunContext(out, c.seed(), device, dataFormat(c), console)) {
             long t0 = System.nanoTime();
@@ -77,15 +106,31 @@ public final class ExperimentRunner {
                         model.config().vocabSize(), model.config().maxPositionEmbeddings(),
                         exp.context() == null ? "" : ", context extension " + exp.context().name(),
                         (System.nanoTime() - t0) / 1e9);
+                if (checkpoint != null) {
+                    int n = CheckpointWeights.apply(model, checkpoint);
+                    console.printf(Locale.ROOT, "Checkpoint %s: %d trained tensors written over the model%n",
+                            checkpoint, n);
+                    manifest.put("checkpoint", Map.of("path", checkpoint.toAbsolutePath().toString(), "files",
+                            fileChecksums(checkpoint), "tensors", n));
+                }
+                if (adapter != null) {
+                    console.println("Merging the adapter " + adapter + " into the model");
+                    model.mergeAdapter(adapter);
+                    manifest.put("adapter", Map.of("path", adapter.toAbsolutePath().toString(), "files",
+                            fileChecksums(adapter)));
+                }
                 RunSummary summary = stages(exp, model, ctx, manifest);
                 manifest.finish("succeeded", null);
-                console.println("Done. Results: " + out.resolve("results.json") + ", report: " + out.resolve("report.md"));
+                ReportStage.write(out);
+                console.println("Done. Results: " + out.resolve("results.json") + ", report: " + out.resolve("report.html")
+                        + " (and report.md)");
                 return summary;
             } finally {
                 model.close();
             }
         } catch (RuntimeException | IOException | Error e) {
             manifest.finish("failed", String.valueOf(e.getMessage()));
+            ReportStage.writeAfterFailure(out, e, console);
             throw e;
         }
     }
@@ -95,23 +140,32 @@ public final class ExperimentRunner {
         ExperimentConfig c = exp.config();
         Datasets data = readData(exp);
         ctx.metrics().record("data", Map.of("train_records", data.train.size(), "eval_records", data.eval.size()));
-        console.printf(Locale.ROOT, "Data: %d training records, %d held-out records%n", data.train.size(),
-                data.eval.size());
+        if (exp.method() == null) {
+            console.printf(Locale.ROOT, "Data: %d held-out records%n", data.eval.size());
+        } else {
+            console.printf(Locale.ROOT, "Data: %d training records, %d held-out records%n", data.train.size(),
+                    data.eval.size());
+        }
 
         Samples samples = new Samples(c.generation(), model, ctx, console);
         Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
         List<Path> artifacts = new ArrayList<>();
         TrainingOutcome outcome = null;
+        // One generation source per phase: samples and every evaluator of a phase share its answers, and the phase
+        // after training never sees answers of the model before it.
         if (exp.method() != null) {
-            samples.write("before", data.eval);
-            evaluate(exp, model, data.eval, "before", ctx, metrics, artifacts);
+            HostGenerations before = HostGenerations.forPhase(c, model, ctx, "before");
+            samples.write("before", data.eval, before);
+            evaluate(exp, model, data.eval, "before", ctx, before, metrics, artifacts);
             outcome = train(exp, model, data, ctx);
             manifest.put("training", outcome);
-            evaluate(exp, model, data.eval, "after", ctx, metrics, artifacts);
-            samples.write("after", data.eval);
+            HostGenerations after = HostGenerations.forPhase(c, model, ctx, "after");
+            evaluate(exp, model, data.eval, "after", ctx, after, metrics, artifacts);
+            samples.write("after", data.eval, after);
         } else {
-            evaluate(exp, model, data.eval, "eval", ctx, metrics, artifacts);
-            samples.write("eval", data.eval);
+            HostGenerations eval = HostGenerations.forPhase(c, model, ctx, "eval");
+            evaluate(exp, model, data.eval, "eval", ctx, eval, metrics, artifacts);
+            samples.write("eval", data.eval, eval);
         }
 
         Path exported = null;
@@ -128,8 +182,9 @@ public final class ExperimentRunner {
         results.put("artifacts", artifacts.stream().map(Path::toString).toList());
         JSON.writeValue(ctx.outputDir().resolve("results.json").toFile(), results);
         manifest.put("results", results);
-        new MarkdownReport(exp, metrics, outcome, samples.rows(), ctx.metrics().rows("train"))
-                .write(ctx.outputDir().resolve("report.md"));
+        // report.html and report.md are written from the output folder once the manifest says how the run ended;
+        // the token lengths need the tokenizer, so they are measured now.
+        ReportStage.measureLengths(c, model, data.train, data.eval, ctx);
         return new RunSummary(ctx.outputDir(), metrics, outcome, exported);
     }
 
@@ -165,14 +220,26 @@ public final class ExperimentRunner {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private void evaluate(ResolvedExperiment exp, LanguageModel model, List<DataRecord> records, String phase,
-            HostRunContext ctx, Map<String, Map<String, Double>> metrics, List<Path> artifacts) throws IOException {
+            HostRunContext ctx, GenerationSource generations, Map<String, Map<String, Double>> metrics,
+            List<Path> artifacts) throws IOException {
         for (Bound<EvaluatorFactory<?>> b : exp.evaluators()) {
             var evaluator = ((EvaluatorFactory) b.factory()).create(b.options());
-            EvaluationResult r = evaluator.evaluate(new EvaluationJob(model, records, phase, ctx));
+            EvaluationResult r = evaluator.evaluate(new EvaluationJob(model, records, phase, ctx, generations));
             metrics.put(b.name() + "/" + phase, r.metrics());
             artifacts.addAll(r.artifacts());
             console.printf(Locale.ROOT, "Evaluation %s (%s): %s%n", b.name(), phase, r.metrics());
         }
+    }
+
+    /** sha256 of every file in a folder, by name, for the manifest. */
+    private static Map<String, String> fileChecksums(Path dir) throws IOException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                out.put(f.getFileName().toString(), Checksums.sha256(f));
+            }
+        }
+        return out;
     }
 
     private static String dataFormat(ExperimentConfig c) {
