@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = LongtuneCommand.VersionProvider.class,
         description = "Fine-tune open decoder LLMs on the JVM, driven by one YAML experiment file.",
-        subcommands = {RunCommand.class, ValidateCommand.class, PluginsCommand.class, GenerateCommand.class,
-                ExportCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, EvalCommand.class, ValidateCommand.class, PluginsCommand.class, GenerateCommand.class,
+                ExportCommand.class, ServeCommand.class, DownloadCommand.class, ReportCommand.class,
+                CommandLine.HelpCommand.class})
 public final class LongtuneCommand implements Runnable {
 
     /** Exit code for a problem the user can fix (bad config, missing file, mismatched tokenizer). */

@@ -22,6 +22,12 @@ public final class Launcher {
 
     public static Result run(Path distribution, Path workingDir, long timeoutSeconds, String... args)
             throws IOException, InterruptedException {
+        return run(distribution, workingDir, timeoutSeconds, Map.of(), args);
+    }
+
+    /** With {@code extraEnv} added to the process environment (e.g. HF_ENDPOINT for a loopback hub). */
+    public static Result run(Path distribution, Path workingDir, long timeoutSeconds, Map<String, String> extraEnv,
+            String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(distribution.resolve("bin/longtune").toString());
         cmd.addAll(List.of(args));
@@ -37,6 +43,7 @@ public final class Launcher {
             env.put("ENGINE_CACHE_DIR", cache);
         }
         env.put("LONGTUNE_JAVA_OPTS", "-Xmx2g");
+        env.putAll(extraEnv);
         Process p = pb.start();
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();

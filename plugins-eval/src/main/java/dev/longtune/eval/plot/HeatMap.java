@@ -69,7 +69,19 @@ public final class HeatMap {
     }
 
     public int width() {
-        return LEFT + columns.size() * cellWidth + 30 + BAR_WIDTH + 50;
+        // Wide enough for the title too: a small grid (2 x 2) is narrower than "Needle in a haystack: …".
+        return Math.max(LEFT + columns.size() * cellWidth + 30 + BAR_WIDTH + 50, titleWidth() + 40);
+    }
+
+    private int titleWidth() {
+        BufferedImage probe = Canvas.image(1, 1);
+        Graphics2D g = Canvas.graphics(probe);
+        try {
+            Canvas.bold(g, 15);
+            return g.getFontMetrics().stringWidth(title);
+        } finally {
+            g.dispose();
+        }
     }
 
     public int height() {
