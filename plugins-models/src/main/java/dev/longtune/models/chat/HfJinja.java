@@ -41,6 +41,8 @@ import jinjava.javax.el.ExpressionFactory;
  * globals and filters), and with the places where Jinjava is not Jinja2 brought in line:
  *
  * <ul>
+ *   <li>{@link Jinja2Whitespace}: Jinja2's trim_blocks, lstrip_blocks and whitespace-control signs, applied to the
+ *       source (Jinjava's own trimming is off);
  *   <li>legacy quirks off: natural operator precedence, whitespace control on {@code {{- -}}}, {@code for k in dict}
  *       over keys; "nested interpretation" off (it would render {@code {{ }}} found inside message text);
  *   <li>{@link HfExpressionParser}: {@code not x is defined}, {@code n+1}, {@code f(k=a|length - 1)}, slice steps;
@@ -99,8 +101,10 @@ final class HfJinja {
         resolver.add(new PyMethodResolver());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
         JinjavaConfig config = JinjavaConfig.newBuilder()
-                .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                // trim_blocks and lstrip_blocks are done by Jinja2Whitespace, before Jinjava sees the source:
+                // Jinjava's lstripBlocks strips before a tag even after text on the same line.
+                .withTrimBlocks(false)
+                .withLstripBlocks(false)
                 .withLegacyOverrides(modern)
                 .withNestedInterpretationEnabled(false)
                 .withEnableRecursiveMacroCalls(true)

@@ -50,6 +50,8 @@ import java.util.Objects;
 public final class JinjaChatTemplate implements ChatTemplate {
 
     private final String template;
+    /** {@link #template} with Jinja2's whitespace rules already applied, as Jinjava renders it. */
+    private final String prepared;
     private final String bosToken;
     private final String eosToken;
     private final String source;
@@ -69,6 +71,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
     private JinjaChatTemplate(String template, String bosToken, String eosToken, String source,
             Map<String, Object> variables, Clock clock) {
         this.template = Objects.requireNonNull(template, "template");
+        this.prepared = Jinja2Whitespace.apply(template);
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
         this.source = Objects.requireNonNull(source, "source");
@@ -135,7 +138,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
         HfJinja.RenderState state = HfJinja.begin(clock);
         RenderResult result;
         try {
-            result = HfJinja.engine().renderForResult(template, bindings);
+            result = HfJinja.engine().renderForResult(prepared, bindings);
         } catch (RuntimeException e) {
             if (state.raised != null) {
                 throw raised(state.raised);

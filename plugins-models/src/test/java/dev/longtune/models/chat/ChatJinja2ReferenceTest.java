@@ -94,10 +94,13 @@ class ChatJinja2ReferenceTest {
                 }
             }
         }
+        System.out.println("ChatJinja2ReferenceTest: identical " + identical + ", Jinja2 errors skipped "
+                + jinja2Errors + ", known differences " + KNOWN.size() + ", other mismatches " + mismatches.size());
         if (!mismatches.isEmpty()) {
             fail(mismatches.size() + " renders differ from Jinja2:\n" + String.join("\n", mismatches));
         }
-        assertTrue(identical >= 200, "identical renders: " + identical + " (Jinja2 errors skipped: " + jinja2Errors
+        // Measured: 218 identical of 236 renders (59 templates x 4; 17 where Jinja2 itself raised, 1 KNOWN).
+        assertTrue(identical >= 218, "identical renders: " + identical + " (Jinja2 errors skipped: " + jinja2Errors
                 + ")");
     }
 }
