@@ -17,7 +17,8 @@ class EvalPluginTest {
                 .filter(p -> p instanceof EvalPlugin)
                 .toList();
         assertEquals(1, plugins.size());
-        assertEquals(List.of("perplexity", "perplexity_by_length", "passkey", "needle"), PluginFamily.EVALUATOR.factoriesOf(plugins.get(0)).stream()
+        assertEquals(List.of("perplexity", "perplexity_by_length", "passkey", "needle", "rouge", "bleu", "judge",
+                "review_structure"), PluginFamily.EVALUATOR.factoriesOf(plugins.get(0)).stream()
                 .map(f -> f.name()).toList());
     }
 }
