@@ -118,7 +118,8 @@ class NeedleEvaluatorTest {
             BufferedImage png = ImageIO.read(out.resolve("eval/needle-after.png").toFile());
             HeatMap layout = new HeatMap("", "", "", List.of("300", "600"), List.of("0", "50", "100"),
                     new double[3][2], 0, 1);
-            assertEquals(layout.width(), png.getWidth());
+            // Same grid (cells are placed from the left); the image may be wider, to fit the evaluator's title.
+            assertTrue(png.getWidth() >= layout.width(), png.getWidth() + " < " + layout.width());
             double[] rowScores = {1.0, 0.0, 0.5};
             for (int row = 0; row < 3; row++) {
                 for (int col = 0; col < 2; col++) {

@@ -37,6 +37,24 @@ class HeatMapTest {
     }
 
     @Test
+    void aSmallGridIsWidenedToItsTitleAndKeepsItsCellsInPlace() {
+        String title = "Needle in a haystack: score by context length and depth (phase after)";
+        HeatMap titled = new HeatMap(title, "context length", "depth (%)", List.of("128", "256"), List.of("0", "100"),
+                new double[2][2], 0, 1);
+        HeatMap untitled = new HeatMap("", "context length", "depth (%)", List.of("128", "256"), List.of("0", "100"),
+                new double[2][2], 0, 1);
+        java.awt.image.BufferedImage probe = new java.awt.image.BufferedImage(1, 1,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = probe.createGraphics();
+        g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 15));
+        int textWidth = g.getFontMetrics().stringWidth(title);
+        g.dispose();
+        assertTrue(untitled.width() < textWidth, "the grid alone is narrower than the title: the case to fix");
+        assertTrue(titled.width() >= textWidth + 20, titled.width() + " vs title " + textWidth);
+        assertEquals(untitled.cell(1, 1), titled.cell(1, 1));
+    }
+
+    @Test
     void cellsHaveTheirScoresColoursAtTheirPlaces() throws Exception {
         // Rows = depths (0 at the top), columns = lengths. A value per cell, one missing.
         double[][] values = {{1.0, 0.0, 0.5}, {0.0, Double.NaN, 1.0}};
