@@ -23,7 +23,11 @@ public final class ModelLoading {
         return arch.load(exp.model().options(), request);
     }
 
-    /** float32 on CPU, float16 on GPU (DJL's PyTorch engine has no bfloat16), unless the config says otherwise. */
+    /**
+     * float32 on CPU, float16 on GPU (DJL's PyTorch engine has no bfloat16), unless {@code model.dtype} says otherwise
+     * ({@code float16} also works on the CPU). A float16 model trains in mixed precision: the training loop keeps
+     * float32 master weights and scales the loss dynamically (see {@code TrainingLoop}).
+     */
     public static DataType dtypeFor(ResolvedExperiment exp, Device device) {
         if (exp.dtype() != null) {
             return exp.dtype();

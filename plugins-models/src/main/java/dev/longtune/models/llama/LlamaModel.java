@@ -435,7 +435,7 @@ public final class LlamaModel implements LanguageModel {
         if (moe != null && input.training()) {
             moe.finish(m);
         }
-        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+        return LlamaOps.cast(logits, DataType.FLOAT32); // differentiable (DJL's toType is not)
     }
 
     /**
@@ -721,8 +721,7 @@ public final class LlamaModel implements LanguageModel {
             int k = spec.expertsPerToken();
             NDArray x2 = in.reshape(n, hidden);
             NDArray logits = linear(x2, routers[layer], null);
-            NDArray p = (logits.getDataType() == DataType.FLOAT32 ? logits
-                    : logits.toType(DataType.FLOAT32, false)).softmax(-1);
+            NDArray p = LlamaOps.cast(logits, DataType.FLOAT32).softmax(-1);
             float[] pa = p.toFloatArray();
             // Top-k per token (torch.topk order: largest first, ties to the lower index).
             int[][] chosen = new int[n][k];
@@ -750,9 +749,7 @@ public final class LlamaModel implements LanguageModel {
             // Routing weights: the chosen probabilities, renormalised, cast to the activation dtype.
             NDArray picked = gather(m, flat, new Shape(n, k), p.reshape((long) n * e, 1)).reshape(n, k, 1);
             NDArray weights = picked.div(picked.sum(new int[] {1}, true));
-            if (weights.getDataType() != in.getDataType()) {
-                weights = weights.toType(in.getDataType(), false);
-            }
+            weights = LlamaOps.cast(weights, in.getDataType()); // on the autograd path: not toType
             // Each expert runs on its own tokens; the outputs are stacked and gathered back per (token, slot).
             List<NDArray> outs = new ArrayList<>();
             int[] offset = new int[e];
@@ -830,12 +827,12 @@ public final class LlamaModel implements LanguageModel {
         }
         // GemmaRMSNorm (spec A.5.2): (x32 / sqrt(mean(x32²) + eps)) · (1 + w.float()) in fp32, then cast.
         NDManager m = x.getManager();
-        NDArray x32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-        NDArray w32 = weight.getDataType() == DataType.FLOAT32 ? weight : attached(weight.toType(DataType.FLOAT32,
-                false), m);
+        NDArray x32 = LlamaOps.cast(x, DataType.FLOAT32);
+        NDArray w32 = weight.getDataType() == DataType.FLOAT32 ? weight : attached(LlamaOps.cast(weight,
+                DataType.FLOAT32), m);
         NDArray gain = attached(w32.add(one), m); // w-first ops land in the parameters' manager: move them
         NDArray y = x32.div(x32.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(gain);
-        return y.getDataType() == x.getDataType() ? y : y.toType(x.getDataType(), false);
+        return LlamaOps.cast(y, x.getDataType());
     }
 
     private static NDArray attached(NDArray a, NDManager m) {

@@ -26,9 +26,9 @@ public final class LlamaOps {
         if (x.getDataType() == DataType.FLOAT32) {
             return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(weight);
         }
-        NDArray x32 = x.toType(DataType.FLOAT32, false);
+        NDArray x32 = cast(x, DataType.FLOAT32);
         NDArray y = x32.div(x32.square().mean(new int[] {-1}, true).add(eps).sqrt());
-        return y.toType(x.getDataType(), false).mul(weight);
+        return cast(y, x.getDataType()).mul(weight);
     }
 
     /** {@link #rmsNorm(NDArray, NDArray, float)} with eps as a cached 0-d array (saves a scalar tensor per call). */
@@ -36,9 +36,9 @@ public final class LlamaOps {
         if (x.getDataType() == DataType.FLOAT32) {
             return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(weight);
         }
-        NDArray x32 = x.toType(DataType.FLOAT32, false);
+        NDArray x32 = cast(x, DataType.FLOAT32);
         NDArray y = x32.div(x32.square().mean(new int[] {-1}, true).add(eps).sqrt());
-        return y.toType(x.getDataType(), false).mul(weight);
+        return cast(y, x.getDataType()).mul(weight);
     }
 
     /** {@code x·sigmoid(x)} (DJL's swish goes through an extra multiply by beta). */
@@ -62,6 +62,21 @@ public final class LlamaOps {
     public static NDArray softmax32(NDArray scores) {
         return scores.getDataType() == DataType.FLOAT32
                 ? scores.softmax(-1)
-                : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(scores.getDataType(), false);
+                : cast(cast(scores, DataType.FLOAT32).softmax(-1), scores.getDataType());
+    }
+
+    /**
+     * {@code x} converted to {@code dtype} <em>on the autograd path</em> (torch's {@code x.to(dtype)}). DJL's
+     * {@code toType} cannot be used inside a training forward: its JNI cast returns a tensor cut from the graph
+     * (checked with DJL 0.36 / libtorch 2.7: backward through it fails with "element 0 of tensors does not require
+     * grad", and anything before it gets no gradient), which silently breaks float16 training. {@code cumprod} with
+     * a {@code dtype} argument casts its input first and is differentiable; over an added axis of length 1 it is the
+     * identity, so this is an exact cast whose backward is the cast back.
+     */
+    public static NDArray cast(NDArray x, DataType dtype) {
+        if (x.getDataType() == dtype) {
+            return x;
+        }
+        return x.expandDims(-1).cumProd(-1, dtype).squeeze(-1);
     }
 }

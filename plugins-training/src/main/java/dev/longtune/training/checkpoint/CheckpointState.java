@@ -30,6 +30,10 @@ import java.util.Map;
  * @param fingerprint what the trajectory depends on (seed, training settings, trainable tensors, data), key by key,
  *     so a refusal can say what changed
  * @param created ISO-8601 time the checkpoint was written
+ * @param lossScale fp16 runs: the dynamic loss scale to continue with; {@code null} for float32 runs (and in
+ *     checkpoints written before this field existed)
+ * @param lossScaleGrowthTracker fp16 runs: consecutive finite steps since the scale last changed
+ * @param lossScaleSkipped fp16 runs: optimiser steps skipped so far for inf/nan gradients
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record CheckpointState(
@@ -51,4 +55,22 @@ public record CheckpointState(
         Double evalLossInitial,
         String configHash,
         Map<String, String> fingerprint,
-        String created) {}
+        String created,
+        Double lossScale,
+        Integer lossScaleGrowthTracker,
+        Long lossScaleSkipped) {
+
+    /** The canonical constructor is the one JSON binds to (absent fp16 fields read as null). */
+    @com.fasterxml.jackson.annotation.JsonCreator
+    public CheckpointState {}
+
+    /** A float32 run's state (no loss scaler). */
+    public CheckpointState(String format, long step, long totalSteps, long optimizerSteps, int epoch, int batchIndex,
+            int batchesPerEpoch, long seed, String rngScheme, long tokens, double elapsedSeconds, double windowLoss,
+            int windowSteps, double gradNorm, List<Double> losses, Double evalLossInitial, String configHash,
+            Map<String, String> fingerprint, String created) {
+        this(format, step, totalSteps, optimizerSteps, epoch, batchIndex, batchesPerEpoch, seed, rngScheme, tokens,
+                elapsedSeconds, windowLoss, windowSteps, gradNorm, losses, evalLossInitial, configHash, fingerprint,
+                created, null, null, null);
+    }
+}

@@ -1,5 +1,7 @@
 package dev.longtune.training.checkpoint;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,7 +12,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -19,15 +23,19 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * A minimal reader and writer of <a href="https://huggingface.co/docs/safetensors">safetensors</a> files holding F32
- * tensors only, for checkpoints. (plugins-models has a full reader and writer, but plugins-training may not depend
- * on it at compile time.)
+ * plugins-training's one reader and writer of <a href="https://huggingface.co/docs/safetensors">safetensors</a> files
+ * holding F32 tensors only: checkpoints ({@code trainable.safetensors}, {@code optimizer.safetensors}) and PEFT
+ * adapters ({@code adapter_model.safetensors}, via {@link #write(Path, Map, Map)}). (plugins-models has a full reader
+ * and writer, but plugins-training may not depend on it at compile time.)
  *
  * <p>Layout, as the format specifies: an 8-byte little-endian header length {@code n}; {@code n} bytes of UTF-8
  * JSON, padded with spaces to a multiple of 8, mapping each tensor name to {@code {"dtype":"F32","shape":[...],
  * "data_offsets":[begin,end]}} (offsets relative to the end of the header) plus an optional
  * {@code "__metadata__"} object of strings; then the tensors' little-endian bytes, back to back, in header order.
- * The files open with the {@code safetensors} Python package too.
+ * The files open with the {@code safetensors} Python package too. Header JSON is compact (Jackson's default), with
+ * {@code __metadata__} first when there is any, so files are byte-identical to those of the former adapter writer
+ * ({@code trains/SafetensorsOut}, which always wrote {@code {"format":"pt"}}). Files are written to a sibling
+ * {@code .tmp} first, forced to disk and moved into place, so a reader never sees half a file.
  */
 public final class TensorFile {
 
@@ -49,6 +57,37 @@ public final class TensorFile {
      * @param metadata the {@code __metadata__} strings (may be empty)
      */
     public static void write(Path file, Map<String, long[]> shapes, Function<String, float[]> data,
+            Map<String, String> metadata) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            writeDirect(tmp, shapes, data, metadata);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Writes arrays in {@code tensors} order, each converted to float32 (F16/BF16 widen exactly), read from the
+     * array one tensor at a time.
+     */
+    public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata)
+            throws IOException {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        tensors.forEach((name, a) -> shapes.put(name, a.getShape().getShape()));
+        write(file, shapes, name -> floats(tensors.get(name)), metadata);
+    }
+
+    private static float[] floats(NDArray a) {
+        if (a.getDataType() == DataType.FLOAT32) {
+            return a.toFloatArray();
+        }
+        try (NDArray f = a.toType(DataType.FLOAT32, true)) {
+            return f.toFloatArray();
+        }
+    }
+
+    private static void writeDirect(Path file, Map<String, long[]> shapes, Function<String, float[]> data,
             Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (!metadata.isEmpty()) {

@@ -7,6 +7,7 @@ import dev.longtune.api.nd.TokenLoss;
 import dev.longtune.api.ChatMessage;
 import dev.longtune.api.ChatTemplate;
 import dev.longtune.api.LongtuneException;
+import dev.longtune.api.data.PromptTruncation;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -31,8 +32,23 @@ import java.util.Optional;
  * counted as truncated. When nothing of the completion survives (the prompt alone fills the budget), the example
  * would teach nothing and is skipped and counted instead.
  *
+ * <p><b>Prompt cap</b> ({@code data.max_prompt_length}, off by default). A prompt of more tokens ({@code [BOS] +
+ * encode(prompt)}, BOS included) is first cut in the middle to that many tokens ({@link PromptTruncation#middle}:
+ * its first {@code ceil(n/2)} and last {@code floor(n/2)} tokens survive, so the instruction at its head and the
+ * template's response marker at its tail are kept), and only then is the {@code max_length} rule applied. Without it
+ * a paper→review example whose 8K-token paper fills {@code max_length} loses its whole review and is skipped; with
+ * {@code max_prompt_length = max_length - longest review} it is trained on with its full review. An example whose
+ * prompt is cut is counted as truncated (once, even if the {@code max_length} rule cuts it too). With
+ * {@code data.train_on_prompt} the token right after the cut is not a target: it would be predicted across the
+ * cut, from text it never followed.
+ *
  * <p><b>Conversations</b> ({@link #encodeChat}): rendered with the model's chat template and encoded as one text;
  * only the assistant turns are labelled (TRL's {@code assistant_only_loss}) unless {@code data.train_on_prompt}.
+ * For the prompt cap, a conversation's prompt is everything rendered before the <em>last</em> assistant turn's
+ * labelled span (system and user turns, earlier assistant turns, and the last turn's generation header); it is cut
+ * in the middle like a pair's prompt, the last assistant turn and anything after it are kept whole. Earlier assistant
+ * turns that survive the cut stay labelled, except the one token right after the cut. A conversation without an
+ * assistant turn has no prompt/completion split and is not capped.
  */
 public final class SftEncoder {
 
@@ -43,17 +59,34 @@ public final class SftEncoder {
     private final int maxLength;
     private final boolean trainOnPrompt;
     private final boolean addEos;
+    private final int maxPromptLength;
     private long truncated;
     private long skipped;
 
     public SftEncoder(TextTokenizer tokenizer, DataConfig data) {
-        this(tokenizer, data.maxLength(), data.trainOnPrompt(), data.addEos());
+        this(tokenizer, data.maxLength(), data.trainOnPrompt(), data.addEos(),
+                data.maxPromptLength() == null ? 0 : data.maxPromptLength());
     }
 
+    /** Without a prompt cap. */
     public SftEncoder(TextTokenizer tokenizer, int maxLength, boolean trainOnPrompt, boolean addEos) {
+        this(tokenizer, maxLength, trainOnPrompt, addEos, 0);
+    }
+
+    /**
+     * @param maxPromptLength {@code data.max_prompt_length}: prompts of more tokens (BOS included) are cut in the
+     *     middle to this many; 0 = no cap
+     */
+    public SftEncoder(TextTokenizer tokenizer, int maxLength, boolean trainOnPrompt, boolean addEos,
+            int maxPromptLength) {
         if (maxLength < 2) {
             throw new IllegalArgumentException("data.max_length must be at least 2, got " + maxLength);
         }
+        if (maxPromptLength < 0 || maxPromptLength >= maxLength) {
+            throw new IllegalArgumentException("data.max_prompt_length must be between 1 and data.max_length - 1 ("
+                    + (maxLength - 1) + "), was " + maxPromptLength);
+        }
+        this.maxPromptLength = maxPromptLength;
         this.tokenizer = tokenizer;
         this.maxLength = maxLength;
         this.trainOnPrompt = trainOnPrompt;
@@ -72,23 +105,26 @@ public final class SftEncoder {
 
     /** Encodes one pair; empty when the example is skipped (and counted). */
     public Optional<SftExample> encode(PromptCompletion pc, dev.longtune.api.DataRecord record) {
-        int[] prompt = pc.prompt().isEmpty() ? new int[0] : tokenizer.encode(pc.prompt());
+        int[] text = pc.prompt().isEmpty() ? new int[0] : tokenizer.encode(pc.prompt());
         int[] completion = pc.completion().isEmpty() ? new int[0] : tokenizer.encode(pc.completion());
         boolean bos = tokenizer.bosId().isPresent();
         boolean eos = addEos && tokenizer.eosId().isPresent();
-        int promptLen = (bos ? 1 : 0) + prompt.length;
-        int full = promptLen + completion.length + (eos ? 1 : 0);
-        int[] ids = new int[full];
-        int k = 0;
+        int[] prompt = new int[(bos ? 1 : 0) + text.length];
         if (bos) {
-            ids[k++] = tokenizer.bosId().getAsInt();
+            prompt[0] = tokenizer.bosId().getAsInt();
         }
-        System.arraycopy(prompt, 0, ids, k, prompt.length);
-        k += prompt.length;
-        System.arraycopy(completion, 0, ids, k, completion.length);
-        k += completion.length;
+        System.arraycopy(text, 0, prompt, bos ? 1 : 0, text.length);
+        int cutAt = -1; // index of the first token after a prompt cut
+        if (maxPromptLength > 0 && prompt.length > maxPromptLength) {
+            prompt = PromptTruncation.middle(prompt, maxPromptLength);
+            cutAt = (maxPromptLength + 1) / 2;
+        }
+        int promptLen = prompt.length;
+        int full = promptLen + completion.length + (eos ? 1 : 0);
+        int[] ids = Arrays.copyOf(prompt, full);
+        System.arraycopy(completion, 0, ids, promptLen, completion.length);
         if (eos) {
-            ids[k] = tokenizer.eosId().getAsInt();
+            ids[full - 1] = tokenizer.eosId().getAsInt();
         }
         int len = Math.min(full, maxLength);
         if (len <= promptLen) { // no completion token left (or none to begin with)
@@ -96,12 +132,16 @@ public final class SftEncoder {
             return Optional.empty();
         }
         if (len < full) {
-            truncated++;
             ids = Arrays.copyOf(ids, len);
+        }
+        if (len < full || cutAt >= 0) {
+            truncated++;
         }
         int[] labels = ids.clone();
         if (!trainOnPrompt) {
             Arrays.fill(labels, 0, promptLen, IGNORE);
+        } else if (cutAt > 0 && cutAt < promptLen) {
+            labels[cutAt] = IGNORE; // predicted across the cut
         }
         SftExample ex = new SftExample(ids, labels, record);
         if (ex.lossTokens() == 0) { // e.g. a bare BOS with train_on_prompt: no position predicts anything
@@ -110,6 +150,7 @@ public final class SftEncoder {
         }
         return Optional.of(ex);
     }
+
     /**
      * Encodes one conversation rendered with {@code template}: the rendered text already carries BOS and the
      * template's special tokens as text, so it is encoded as is (no extra BOS); labels are -100 outside the
@@ -125,6 +166,7 @@ public final class SftEncoder {
         String text = template.render(messages, false);
         int[] ids = tokenizer.encode(text);
         boolean[] train = new boolean[ids.length];
+        int lastFrom = -1; // first token of the last assistant turn's labelled span
         for (int i = 0; i < messages.size(); i++) {
             if (!"assistant".equals(messages.get(i).role())) {
                 continue;
@@ -144,6 +186,31 @@ public final class SftEncoder {
             for (int t = Math.max(0, from); t < Math.min(to, ids.length); t++) {
                 train[t] = true;
             }
+            lastFrom = Math.min(Math.max(0, from), ids.length);
+        }
+        boolean promptCut = false;
+        if (maxPromptLength > 0 && lastFrom > maxPromptLength) {
+            // The prompt (everything before the last assistant turn) is cut in the middle, ids and mask alike.
+            int[] index = new int[lastFrom];
+            for (int t = 0; t < lastFrom; t++) {
+                index[t] = t;
+            }
+            int[] kept = PromptTruncation.middle(index, maxPromptLength);
+            int rest = ids.length - lastFrom;
+            int[] cutIds = new int[kept.length + rest];
+            boolean[] cutTrain = new boolean[kept.length + rest];
+            for (int t = 0; t < kept.length; t++) {
+                cutIds[t] = ids[kept[t]];
+                cutTrain[t] = train[kept[t]];
+            }
+            System.arraycopy(ids, lastFrom, cutIds, kept.length, rest);
+            System.arraycopy(train, lastFrom, cutTrain, kept.length, rest);
+            if (maxPromptLength >= 2) { // some tail kept: its first token is predicted across the cut
+                cutTrain[(maxPromptLength + 1) / 2] = false;
+            }
+            ids = cutIds;
+            train = cutTrain;
+            promptCut = true;
         }
         boolean eos = addEos && tokenizer.eosId().isPresent()
                 && (ids.length == 0 || ids[ids.length - 1] != tokenizer.eosId().getAsInt());
@@ -155,11 +222,16 @@ public final class SftEncoder {
             mask[full - 1] = full >= 2 && mask[full - 2];
         }
         int len = Math.min(full, maxLength);
-        if (len < full) {
+        if (len < full || promptCut) {
             truncated++;
+        }
+        if (len < full) {
             all = Arrays.copyOf(all, len);
         }
         int[] labels = all.clone();
+        if (trainOnPrompt && promptCut && maxPromptLength >= 2) {
+            labels[(maxPromptLength + 1) / 2] = IGNORE; // predicted across the cut
+        }
         if (!trainOnPrompt) {
             for (int t = 0; t < len; t++) {
                 if (!mask[t]) {

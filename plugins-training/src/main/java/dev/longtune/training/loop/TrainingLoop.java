@@ -20,9 +20,11 @@ import dev.longtune.training.checkpoint.CheckpointState;
 import dev.longtune.training.checkpoint.Checkpoints;
 import dev.longtune.training.checkpoint.TensorFile;
 import dev.longtune.training.optim.AdamW;
+import dev.longtune.training.optim.DynamicLossScaler;
 import dev.longtune.training.optim.GradientClipping;
 import dev.longtune.training.optim.Gradients;
 import dev.longtune.training.optim.LrSchedule;
+import dev.longtune.training.optim.MasterWeights;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,12 +70,22 @@ public final class TrainingLoop {
 
     private final TrainingConfig config;
     private final RunContext ctx;
-    /** Dynamic loss scaling, only when the trained weights are float16 (fp16 on GPU); null otherwise. */
-    private dev.longtune.training.optim.DynamicLossScaler scaler;
+    /** Dynamic loss scaling, only when the model holds float16 weights; null otherwise. */
+    private DynamicLossScaler scaler;
+    private Supplier<DynamicLossScaler> scalerFactory = DynamicLossScaler::new;
 
     public TrainingLoop(TrainingConfig config, RunContext ctx) {
         this.config = config;
         this.ctx = ctx;
+    }
+
+    /**
+     * The loss scaler a float16 run starts with (default: torch's GradScaler settings, 2^16, x2 every 2000 finite
+     * steps, x0.5 on overflow). Ignored on a float32 model.
+     */
+    public TrainingLoop withLossScaler(Supplier<DynamicLossScaler> factory) {
+        this.scalerFactory = factory;
+        return this;
     }
 
     /** {@code max_steps} when set, otherwise {@code epochs * ceil(batchesPerEpoch / gradient_accumulation_steps)}. */
@@ -107,16 +120,41 @@ public final class TrainingLoop {
      */
     public <B extends MicroBatch> TrainingOutcome run(LanguageModel model, Map<String, NDArray> trainable,
             BatchSource<B> train, List<B> eval, LossFunction<B> loss) throws IOException {
+        return run(model, trainable, Map.of(), train, eval, loss);
+    }
+
+    /**
+     * As {@link #run(LanguageModel, Map, BatchSource, List, LossFunction)}, with a learning-rate multiplier per
+     * trainable name (absent: 1), as the strategy's {@code learningRateScale()} gives it (LoRA+).
+     *
+     * <p><b>Precision.</b> On a float32 model everything is float32. When the model holds float16 weights (fp16 on a
+     * GPU, or {@code model.dtype: float16}) the run is mixed precision: the forward and backward passes compute in
+     * float16, the loss is multiplied by a dynamic scale ({@link DynamicLossScaler}) so small gradients do not flush
+     * to zero, the gradients are widened to float32 and unscaled, a step whose gradients hold an inf or NaN is
+     * skipped (the scale halves), and AdamW updates float32 master weights ({@link MasterWeights}) that are rounded
+     * back into the float16 model after every step. Checkpoints hold the masters and the scaler's state.
+     */
+    public <B extends MicroBatch> TrainingOutcome run(LanguageModel model, Map<String, NDArray> trainable,
+            Map<String, Double> learningRateScales, BatchSource<B> train, List<B> eval, LossFunction<B> loss)
+            throws IOException {
+        try (MasterWeights masters = new MasterWeights(trainable, ctx.manager())) {
+            return run(model, trainable, masters, learningRateScales, train, eval, loss);
+        }
+    }
+
+    private <B extends MicroBatch> TrainingOutcome run(LanguageModel model, Map<String, NDArray> trainable,
+            MasterWeights masters, Map<String, Double> learningRateScales, BatchSource<B> train, List<B> eval,
+            LossFunction<B> loss) throws IOException {
         if (train.batchesPerEpoch() == 0) {
             throw new LongtuneException("no training examples are left to train on (all were skipped); check "
                     + "data.max_length and the dataset");
         }
         long total = totalSteps(config, train.batchesPerEpoch());
         LrSchedule schedule = LrSchedule.of(config, total);
-        // A float16 model (fp16 on GPU; DJL has no autocast/GradScaler): dynamic loss scaling so small gradients
-        // flowing back through fp16 activations do not underflow. Trainables stay float32 (AdamW requires it).
+        // A float16 model (DJL has no autocast/GradScaler): dynamic loss scaling so small gradients flowing back
+        // through fp16 activations do not underflow; AdamW works on float32 masters (see MasterWeights).
         scaler = model.parameters().values().stream().anyMatch(p -> p.getDataType() == DataType.FLOAT16)
-                ? new dev.longtune.training.optim.DynamicLossScaler() : null;
+                ? scalerFactory.get() : null;
         Map<String, Double> extra = new LinkedHashMap<>();
 
         Checkpoints checkpoints = Checkpoints.of(ctx.outputDir());
@@ -127,12 +165,25 @@ public final class TrainingLoop {
             Map<String, long[]> shapes = new LinkedHashMap<>();
             trainable.forEach((n, p) -> shapes.put(n, p.getShape().getShape()));
             fingerprint = Checkpoints.fingerprint(config, ctx.seed(), total, shapes, dataDigest(train));
+            if (scaler != null) { // only then, so float32 checkpoints made before this key existed still match
+                fingerprint.put("precision", "fp16 with dynamic loss scaling, float32 masters");
+            }
             Optional<Path> from = Checkpoints.resolve(config.resumeFromCheckpoint(), ctx.outputDir());
             if (from.isPresent()) {
                 Path folder = from.get();
                 Checkpoints.verify(folder, Checkpoints.readState(folder), fingerprint); // before reading tensors
                 resumed = Checkpoints.load(folder);
-                restoreWeights(folder, trainable, resumed.trainable());
+                restoreWeights(folder, masters.masters(), resumed.trainable());
+                masters.copyToModel(); // float16 model: the masters rounded, exactly as after the saved step
+                if (scaler != null) {
+                    CheckpointState st = resumed.state();
+                    if (st.lossScale() == null) {
+                        throw new LongtuneException("checkpoint " + folder + " holds no loss-scaler state, which a "
+                                + "float16 run needs to continue; resume it with the float32 model it was made with");
+                    }
+                    scaler.restore(new DynamicLossScaler.State(st.lossScale(), st.lossScaleGrowthTracker(),
+                            st.lossScaleSkipped()));
+                }
                 long at = resumed.state().step();
                 dropMetricsAfter(at);
                 // Later checkpoints in this run's folder belong to the abandoned continuation: remove them so that
@@ -185,8 +236,8 @@ public final class TrainingLoop {
         }
         double lastWindowMean = Double.NaN;
         long start = System.nanoTime();
-        try (AdamW optimiser = new AdamW(trainable, config.adamBeta1(), config.adamBeta2(), config.adamEpsilon(),
-                        config.weightDecay(), ctx.manager());
+        try (AdamW optimiser = new AdamW(masters.masters(), config.adamBeta1(), config.adamBeta2(),
+                        config.adamEpsilon(), config.weightDecay(), ctx.manager(), learningRateScales);
                 RunContext.Progress progress = ctx.progress("train", total, "step")) {
             if (resumed != null) {
                 optimiser.importState(resumed.optimiser());
@@ -207,22 +258,30 @@ public final class TrainingLoop {
                         throw new LongtuneException(e.getMessage() + " " + lastGood(lastGood), e);
                     }
                     List<NDArray> grads = Gradients.take(trainable, step);
-                    // fp16: unscale before clipping; an inf/nan gradient skips the step and halves the scale.
-                    boolean overflow = scaler != null && !scaler.update(scaler.unscale(grads));
+                    List<NDArray> grads32 = masters.float32(grads, step); // the same handles on a float32 model
+                    // fp16: unscale (in float32) before clipping; an inf/nan gradient skips the step and halves the
+                    // scale.
+                    double scaleBefore = scaler == null ? 1 : scaler.scale();
+                    boolean overflow = scaler != null && !scaler.update(scaler.unscale(grads32));
                     if (overflow) {
                         ctx.metrics().record("loss_scale", Map.of("step", s + 1, "event", "skipped_step",
                                 "scale", scaler.scale(), "skipped", scaler.skipped()));
                     } else {
-                        gradNorm = GradientClipping.globalNorm(grads);
+                        if (scaler != null && scaler.scale() != scaleBefore) {
+                            ctx.metrics().record("loss_scale", Map.of("step", s + 1, "event", "grew",
+                                    "scale", scaler.scale(), "skipped", scaler.skipped()));
+                        }
+                        gradNorm = GradientClipping.globalNorm(grads32);
                         if (!Double.isFinite(gradNorm)) {
                             throw new LongtuneException("training stopped at step " + (s + 1) + ": the gradient "
-                                    + "norm is " + gradNorm + " (non-finite in " + nonFinite(trainable, grads)
+                                    + "norm is " + gradNorm + " (non-finite in " + nonFinite(trainable, grads32)
                                     + ") on records "
                                     + where(group) + ". Lower training.learning_rate or check those records. "
                                     + lastGood(lastGood));
                         }
-                        GradientClipping.scale(grads, config.maxGradNorm(), gradNorm);
-                        optimiser.step(grads, lr);
+                        GradientClipping.scale(grads32, config.maxGradNorm(), gradNorm);
+                        optimiser.step(grads32, lr);
+                        masters.copyToModel();
                     }
                     Gradients.zero(grads);
                 }
@@ -249,8 +308,11 @@ public final class TrainingLoop {
                             optimiser.stepCount(), plan.epoch(), plan.position(), train.batchesPerEpoch(),
                             ctx.seed(), RNG_SCHEME, tokens, elapsed, windowLoss, windowSteps, gradNorm,
                             List.copyOf(losses), extra.get("eval_loss_initial"), Checkpoints.hash(fingerprint),
-                            fingerprint, Instant.now().toString());
-                    lastGood = checkpoints.save(state, trainable, optimiser.exportState());
+                            fingerprint, Instant.now().toString(),
+                            scaler == null ? null : scaler.scale(),
+                            scaler == null ? null : scaler.state().growthTracker(),
+                            scaler == null ? null : scaler.skipped());
+                    lastGood = checkpoints.save(state, masters.masters(), optimiser.exportState());
                     checkpoints.prune(config.keepCheckpoints());
                     ctx.metrics().record("checkpoints", Map.of("event", "saved", "step", s + 1, "path",
                             lastGood.toString()));
@@ -412,25 +474,30 @@ public final class TrainingLoop {
                     + " model does not support activation checkpointing; set it to false");
         }
         model.setGradientCheckpointing(config.gradientCheckpointing());
-        for (B b : group) {
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                TokenLoss.Sum part = loss.compute(model, b, step, true);
-                if (part.tokens() != b.lossTokens()) {
-                    throw new IllegalStateException("loss counted " + part.tokens() + " tokens but the batch says "
-                            + b.lossTokens() + " (records " + where(List.of(b)) + ")");
+        try {
+            for (B b : group) {
+                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    TokenLoss.Sum part = loss.compute(model, b, step, true);
+                    if (part.tokens() != b.lossTokens()) {
+                        throw new IllegalStateException("loss counted " + part.tokens() + " tokens but the batch "
+                                + "says " + b.lossTokens() + " (records " + where(List.of(b)) + ")");
+                    }
+                    float value = part.sum().getFloat();
+                    if (!Float.isFinite(value)) {
+                        throw new LongtuneException("training stopped at step " + stepNumber + ": the loss is "
+                                + value + " on a micro-batch of records " + where(List.of(b)) + ". Lower "
+                                + "training.learning_rate or check those records.");
+                    }
+                    sum += value;
+                    collector.backward(part.sum().div(divisor));
+                    model.completeBackward();
                 }
-                float value = part.sum().getFloat();
-                if (!Float.isFinite(value)) {
-                    throw new LongtuneException("training stopped at step " + stepNumber + ": the loss is " + value
-                            + " on a micro-batch of records " + where(List.of(b)) + ". Lower "
-                            + "training.learning_rate or check those records.");
-                }
-                sum += value;
-                collector.backward(part.sum().div(divisor));
-                model.completeBackward();
             }
+        } finally {
+            // Also when a loss throws: the model must not stay in checkpointing mode for evaluation, generation or
+            // a caller that catches the error (checkpointed forwards outside a training step would misbehave).
+            model.setGradientCheckpointing(false);
         }
-        model.setGradientCheckpointing(false);
         return sum / norm;
     }
 

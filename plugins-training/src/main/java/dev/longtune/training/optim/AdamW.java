@@ -50,13 +50,14 @@ public final class AdamW implements AutoCloseable {
      */
     public AdamW(Map<String, NDArray> params, double beta1, double beta2, double eps, double weightDecay,
             NDManager parent) {
-        this(params, beta1, beta2, eps, weightDecay, parent, SCOPED_SCALES.get());
+        this(params, beta1, beta2, eps, weightDecay, parent, Map.of());
     }
 
     /**
      * As above, with a learning-rate multiplier per parameter name (absent names: 1), i.e. torch parameter groups
      * that differ only in lr: LoRA+ puts {@code lora_B} and 1-D parameters at {@code lr·ratio}. The decoupled weight
-     * decay uses the scaled lr too ({@code p -= lr·scale·wd·p}), as a torch group with that lr would.
+     * decay uses the scaled lr too ({@code p -= lr·scale·wd·p}), as a torch group with that lr would. The training
+     * loop passes its strategy's {@code learningRateScale()} here.
      */
     public AdamW(Map<String, NDArray> params, double beta1, double beta2, double eps, double weightDecay,
             NDManager parent, Map<String, Double> learningRateScales) {
@@ -98,25 +99,6 @@ public final class AdamW implements AutoCloseable {
             decay[i] = p.getShape().dimension() > 1; // torch/HF convention: no decay for norms and biases
             i++;
         }
-    }
-
-    private static final ThreadLocal<Map<String, Double>> SCOPED_SCALES = ThreadLocal.withInitial(Map::of);
-
-    /**
-     * Makes every AdamW constructed on this thread (through the constructor without explicit scales) use
-     * {@code scales} until the returned scope is closed. This is how a method hands its strategy's
-     * {@code learningRateScale()} (LoRA+) to the shared training loop, which builds its optimiser itself.
-     */
-    public static Scope learningRateScales(Map<String, Double> scales) {
-        Map<String, Double> previous = SCOPED_SCALES.get();
-        SCOPED_SCALES.set(Map.copyOf(scales));
-        return () -> SCOPED_SCALES.set(previous);
-    }
-
-    /** Restores the previous scales when closed. */
-    public interface Scope extends AutoCloseable {
-        @Override
-        void close();
     }
 
     /** The learning-rate multiplier of the named parameter (1 unless scaled). */

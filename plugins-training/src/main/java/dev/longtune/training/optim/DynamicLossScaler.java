@@ -52,6 +52,29 @@ public final class DynamicLossScaler {
         return growthTracker;
     }
 
+    /** The scaler's whole state, for checkpoints (a resumed fp16 run must continue with the same scale). */
+    public State state() {
+        return new State(scale, growthTracker, skipped);
+    }
+
+    /** Continues from a state made by {@link #state()} (the settings are the constructor's). */
+    public void restore(State s) {
+        if (!(s.scale() > 0) || Double.isInfinite(s.scale()) || s.growthTracker() < 0
+                || s.growthTracker() >= growthInterval || s.skipped() < 0) {
+            throw new IllegalArgumentException("invalid loss-scaler state " + s + " (growth interval "
+                    + growthInterval + ")");
+        }
+        scale = s.scale();
+        growthTracker = s.growthTracker();
+        skipped = s.skipped();
+    }
+
+    /**
+     * What changes while training (torch's GradScaler {@code state_dict()}: {@code scale}, {@code _growth_tracker};
+     * plus our count of skipped steps).
+     */
+    public record State(double scale, int growthTracker, long skipped) {}
+
     /**
      * Checks {@code grads} for inf/nan and, when all are finite, divides them by the scale in place (in float32
      * arithmetic on the array's own dtype). Returns whether all were finite; when not, the gradients are left as is
@@ -59,6 +82,9 @@ public final class DynamicLossScaler {
      */
     public boolean unscale(Collection<NDArray> grads) {
         for (NDArray g : grads) {
+            if (g == null) {
+                continue;
+            }
             try (NDArray bad = g.isInfinite().logicalOr(g.isNaN()); NDArray any = bad.any()) {
                 if (any.getBoolean()) {
                     return false;
@@ -66,6 +92,9 @@ public final class DynamicLossScaler {
             }
         }
         for (NDArray g : grads) {
+            if (g == null) {
+                continue;
+            }
             try (NDArray inv = g.getManager().create((float) (1.0 / scale)).toType(g.getDataType(), false)) {
                 g.muli(inv);
             }

@@ -2,6 +2,7 @@ package dev.longtune.training.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,12 +34,18 @@ public final class Gradients {
         return out;
     }
 
-    /** Zeroes the gradients in place (libtorch accumulates across backward calls until told otherwise). */
+    /**
+     * Zeroes the gradients in place (libtorch accumulates across backward calls until told otherwise) by filling
+     * them with 0. Not {@code g - g}, which is what DJL's own zeroGradients does: after an fp16 overflow a gradient
+     * holds inf, and inf - inf = NaN would stay in {@code .grad} and make every later step overflow too.
+     */
     public static void zero(List<NDArray> grads) {
         for (NDArray g : grads) {
             if (g != null) {
-                g.subi(g); // what DJL's own zeroGradients does; NaN never survives to here (the loop stops first)
+                g.set(ALL, 0f);
             }
         }
     }
+
+    private static final NDIndex ALL = new NDIndex("...");
 }

@@ -13,14 +13,18 @@ import dev.longtune.training.objectives.PreferenceLosses.DpoLoss;
  * @param lossType {@code sigmoid} (default), {@code cdpo}, {@code robust}, {@code hinge}, {@code ipo}
  * @param labelSmoothing ε in [0, 0.5), only for {@code cdpo} and {@code robust}; default 0
  * @param reference {@code precompute} (default) or {@code adapters_disabled} (adapter strategies only)
- * @param maxPromptLength prompt tokens kept (its end); default {@code data.max_length / 2}
+ * @param maxPromptLength prompt tokens kept (its end, as TRL v0.19); default {@code data.max_length / 2}, or no such cut when {@code data.max_prompt_length} (a middle cut) is set; setting both is refused
  * @param trains what trains (a {@code TrainableStrategies} node); default {@code full}
+ * @param auxLoss add the model's auxiliary training loss (Mixtral: {@code router_aux_loss_coef} × router
+ *     load-balancing loss) to every pair's loss, as TRL does when the model's {@code output_router_logits} is on, and
+ *     log it as {@code aux_loss}; default true; no effect on dense models
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record DpoOptions(Double beta, String lossType, Double labelSmoothing, String reference, Integer maxPromptLength,
-        JsonNode trains) {
+        JsonNode trains, Boolean auxLoss) {
 
     public DpoOptions {
+        auxLoss = auxLoss == null || auxLoss;
         beta = beta == null ? 0.1 : beta;
         lossType = lossType == null ? "sigmoid" : lossType;
         labelSmoothing = labelSmoothing == null ? 0.0 : labelSmoothing;
@@ -44,7 +48,12 @@ public record DpoOptions(Double beta, String lossType, Double labelSmoothing, St
         Reference.checkMaxPromptLength(maxPromptLength);
     }
 
+    /** With the default {@code aux_loss} (on). */
+    public DpoOptions(Double beta, String lossType, Double labelSmoothing, String reference, Integer maxPromptLength, JsonNode trains) {
+        this(beta, lossType, labelSmoothing, reference, maxPromptLength, trains, null);
+    }
+
     public static DpoOptions defaults() {
-        return new DpoOptions(null, null, null, null, null, null);
+        return new DpoOptions(null, null, null, null, null, null, null);
     }
 }

@@ -13,14 +13,18 @@ import dev.longtune.api.LongtuneException;
  * @param desirableWeight weight of desirable examples' losses, default 1
  * @param undesirableWeight weight of undesirable examples' losses, default 1
  * @param reference {@code precompute} (default) or {@code adapters_disabled} (adapter strategies only)
- * @param maxPromptLength prompt tokens kept (its end); default {@code data.max_length / 2}
+ * @param maxPromptLength prompt tokens kept (its end, as TRL v0.19); default {@code data.max_length / 2}, or no such cut when {@code data.max_prompt_length} (a middle cut) is set; setting both is refused
  * @param trains what trains; default {@code full}
+ * @param auxLoss add the model's auxiliary training loss (Mixtral: {@code router_aux_loss_coef} × router
+ *     load-balancing loss) to every pair's loss, as TRL does when the model's {@code output_router_logits} is on, and
+ *     log it as {@code aux_loss}; default true; no effect on dense models
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record KtoOptions(Double beta, Double desirableWeight, Double undesirableWeight, String reference,
-        Integer maxPromptLength, JsonNode trains) {
+        Integer maxPromptLength, JsonNode trains, Boolean auxLoss) {
 
     public KtoOptions {
+        auxLoss = auxLoss == null || auxLoss;
         beta = beta == null ? 0.1 : beta;
         desirableWeight = desirableWeight == null ? 1.0 : desirableWeight;
         undesirableWeight = undesirableWeight == null ? 1.0 : undesirableWeight;
@@ -33,7 +37,12 @@ public record KtoOptions(Double beta, Double desirableWeight, Double undesirable
         Reference.checkMaxPromptLength(maxPromptLength);
     }
 
+    /** With the default {@code aux_loss} (on). */
+    public KtoOptions(Double beta, Double desirableWeight, Double undesirableWeight, String reference, Integer maxPromptLength, JsonNode trains) {
+        this(beta, desirableWeight, undesirableWeight, reference, maxPromptLength, trains, null);
+    }
+
     public static KtoOptions defaults() {
-        return new KtoOptions(null, null, null, null, null, null);
+        return new KtoOptions(null, null, null, null, null, null, null);
     }
 }

@@ -6,6 +6,7 @@ import dev.longtune.api.LongtuneException;
 import dev.longtune.api.TextTokenizer;
 import dev.longtune.api.data.PreferenceExample;
 import dev.longtune.api.data.PreferenceRecords;
+import dev.longtune.api.data.PromptTruncation;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -32,6 +33,17 @@ import java.util.Random;
  * prompt + completion sequence is cut to {@code data.max_length} keeping its <em>start</em>, i.e. the completion's
  * tail (and EOS) goes. Every unit with a cut is counted as truncated; a unit left with an empty completion is
  * skipped and counted.
+ *
+ * <p><b>{@code data.max_prompt_length}</b> (Longtune's prompt cap, shared with SFT) replaces that first step: a
+ * prompt ({@code [BOS] + encode(prompt)}, BOS included) longer than it is cut in the <em>middle</em>
+ * ({@link PromptTruncation#middle}: first {@code ceil(n/2)}, last {@code floor(n/2)} tokens kept), so both the
+ * instruction at its head and the template's response marker at its tail survive; then completions are cut to
+ * {@code data.max_length} keeping their start as above. TRL has no middle mode: v0.19 cuts the prompt to
+ * {@code max_prompt_length} keeping its end in {@code tokenize_row} whatever {@code truncation_mode} is (which only
+ * picks which end of the concatenated prompt+completion survives {@code max_length}: {@code keep_start}, the
+ * default, or {@code keep_end}); TRL HEAD dropped {@code max_prompt_length} and cuts only prompt+completion. With the
+ * cap set, {@code method.max_prompt_length}'s keep-end cut (and its default of {@code max_length / 2}) is off;
+ * setting both is refused by the method.
  */
 public final class PreferenceEncoder {
 
@@ -40,6 +52,7 @@ public final class PreferenceEncoder {
     private final String format;
     private final int maxLength;
     private final int maxPromptLength;
+    private final int middlePromptLength;
     private final boolean addEos;
     private long truncated;
     private long skipped;
@@ -50,20 +63,43 @@ public final class PreferenceEncoder {
      */
     public PreferenceEncoder(TextTokenizer tokenizer, ChatTemplate template, String format, int maxLength,
             int maxPromptLength, boolean addEos) {
+        this(tokenizer, template, format, maxLength, checkKeepEnd(maxPromptLength, maxLength), 0, addEos);
+    }
+
+    /**
+     * @param keepEndPromptLength {@code method.max_prompt_length}: prompt tokens kept from its end (TRL v0.19);
+     *     0 = no such cut
+     * @param middlePromptLength {@code data.max_prompt_length}: longer prompts are cut in the middle to this many
+     *     tokens; 0 = no such cut
+     */
+    public PreferenceEncoder(TextTokenizer tokenizer, ChatTemplate template, String format, int maxLength,
+            int keepEndPromptLength, int middlePromptLength, boolean addEos) {
         if (!PreferenceRecords.NAMES.contains(format)) {
             throw new LongtuneException("data.format '" + format + "' is not a preference format; preference "
                     + "methods read " + PreferenceRecords.NAMES);
         }
-        if (maxPromptLength < 1 || maxPromptLength >= maxLength) {
-            throw new LongtuneException("method.max_prompt_length must be in [1, data.max_length) = [1, " + maxLength
-                    + "), got " + maxPromptLength);
+        if (keepEndPromptLength != 0) {
+            checkKeepEnd(keepEndPromptLength, maxLength);
+        }
+        if (middlePromptLength < 0 || middlePromptLength >= maxLength) {
+            throw new LongtuneException("data.max_prompt_length must be in [1, data.max_length) = [1, " + maxLength
+                    + "), got " + middlePromptLength);
         }
         this.tokenizer = tokenizer;
         this.template = template;
         this.format = format;
         this.maxLength = maxLength;
-        this.maxPromptLength = maxPromptLength;
+        this.maxPromptLength = keepEndPromptLength;
+        this.middlePromptLength = middlePromptLength;
         this.addEos = addEos;
+    }
+
+    private static int checkKeepEnd(int maxPromptLength, int maxLength) {
+        if (maxPromptLength < 1 || maxPromptLength >= maxLength) {
+            throw new LongtuneException("method.max_prompt_length must be in [1, data.max_length) = [1, " + maxLength
+                    + "), got " + maxPromptLength);
+        }
+        return maxPromptLength;
     }
 
     public long truncated() {
@@ -151,7 +187,11 @@ public final class PreferenceEncoder {
             prompt = withBos;
         }
         boolean cut = false;
-        if (prompt.length > maxPromptLength) {
+        if (middlePromptLength > 0 && prompt.length > middlePromptLength) {
+            cut = true;
+            prompt = PromptTruncation.middle(prompt, middlePromptLength);
+        }
+        if (maxPromptLength > 0 && prompt.length > maxPromptLength) {
             cut = true;
             int[] kept = new int[maxPromptLength];
             int head = tokenizer.bosId().isPresent() ? 1 : 0;

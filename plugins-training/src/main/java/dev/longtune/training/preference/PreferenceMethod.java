@@ -19,10 +19,10 @@ import dev.longtune.training.data.Batches;
 import dev.longtune.training.loop.BatchSource;
 import dev.longtune.training.loop.LossFunction;
 import dev.longtune.training.loop.TrainingLoop;
+import dev.longtune.training.objectives.AuxiliaryLoss;
 import dev.longtune.training.objectives.PreferenceLosses;
 import dev.longtune.training.objectives.PreferenceLosses.DpoLoss;
 import dev.longtune.training.objectives.SequenceLogProbs;
-import dev.longtune.training.optim.AdamW;
 import dev.longtune.training.sft.SftMethod;
 import dev.longtune.training.trains.TrainableStrategy;
 import java.io.IOException;
@@ -31,6 +31,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -45,10 +46,19 @@ import java.util.Random;
  * {@code reference: adapters_disabled} the adapter strategy's frozen base is run on each micro-batch instead.
  * ORPO and SimPO use no reference and make no reference pass.
  *
+ * <p><b>Auxiliary loss.</b> For a model with one (Mixtral's router load-balancing loss, already multiplied by
+ * {@code router_aux_loss_coef}), every method adds it to each pair's (KTO: example's) loss in training, as TRL's
+ * trainers do when the model's {@code output_router_logits} is on ({@code losses + aux_loss_coef * aux_loss}), and
+ * logs it as {@code aux_loss} (TRL logs the unweighted value under that name; ours is the weighted term, i.e. TRL's
+ * times the coefficient). It comes from the policy forward over {@code [chosen; rejected]}, padding included (TRL
+ * passes the attention mask, which excludes padding from the router statistics). {@code method.aux_loss: false}
+ * turns it off. Evaluation losses never include it.
+ *
  * <p>Metrics: stream {@code data} (records, pairs, truncated, skipped), stream {@code preference} every
  * {@code training.log_every} steps with TRL's names ({@code loss}, {@code rewards/chosen}, {@code rewards/rejected},
  * {@code rewards/accuracies}, {@code rewards/margins}, {@code logps/chosen}, {@code logps/rejected}, and
- * {@code nll_loss} / {@code log_odds_ratio} / {@code kl} where the method has them), stream
+ * {@code nll_loss} / {@code log_odds_ratio} / {@code kl} where the method has them, and {@code aux_loss} for models
+ * with an auxiliary training loss), stream
  * {@code eval_preference} before and after training when there is held-out data; the loop's {@code train} stream
  * carries the loss as usual.
  */
@@ -60,7 +70,7 @@ public final class PreferenceMethod implements FineTuningMethod {
     /** The objective's settings (unused ones are ignored). */
     record Settings(Kind kind, DpoLoss dpoLoss, double beta, double labelSmoothing, double gamma, double cpoAlpha,
             double desirableWeight, double undesirableWeight, String reference, int maxPromptLength,
-            JsonNode trains) {}
+            JsonNode trains, boolean auxLoss) {}
 
     private final Settings s;
     private long referencePasses;
@@ -71,22 +81,40 @@ public final class PreferenceMethod implements FineTuningMethod {
 
     static PreferenceMethod dpo(DpoOptions o) {
         return new PreferenceMethod(new Settings(Kind.DPO, DpoLoss.parse(o.lossType()), o.beta(), o.labelSmoothing(),
-                0, 0, 1, 1, o.reference(), n(o.maxPromptLength()), o.trains()));
+                0, 0, 1, 1, o.reference(), n(o.maxPromptLength()), o.trains(), o.auxLoss()));
     }
 
     static PreferenceMethod orpo(OrpoOptions o) {
         return new PreferenceMethod(new Settings(Kind.ORPO, null, o.beta(), 0, 0, 0, 1, 1, null,
-                n(o.maxPromptLength()), o.trains()));
+                n(o.maxPromptLength()), o.trains(), o.auxLoss()));
     }
 
     static PreferenceMethod simpo(SimpoOptions o) {
         return new PreferenceMethod(new Settings(Kind.SIMPO, null, o.beta(), o.labelSmoothing(), o.gamma(),
-                o.cpoAlpha(), 1, 1, null, n(o.maxPromptLength()), o.trains()));
+                o.cpoAlpha(), 1, 1, null, n(o.maxPromptLength()), o.trains(), o.auxLoss()));
     }
 
     static PreferenceMethod kto(KtoOptions o) {
         return new PreferenceMethod(new Settings(Kind.KTO, null, o.beta(), 0, 0, 0, o.desirableWeight(),
-                o.undesirableWeight(), o.reference(), n(o.maxPromptLength()), o.trains()));
+                o.undesirableWeight(), o.reference(), n(o.maxPromptLength()), o.trains(), o.auxLoss()));
+    }
+
+    /**
+     * The prompt cuts {@code {keepEnd, middle}} (0 = none) for {@code method.max_prompt_length} ({@code methodPrompt},
+     * 0 = unset) and {@code data.max_prompt_length} ({@code dataPrompt}, null = unset): the data cap replaces the
+     * method's keep-end cut and its {@code max_length / 2} default; both set is refused (two different rules for the
+     * same prompt: one would silently undo the other).
+     */
+    static int[] promptCuts(int methodPrompt, Integer dataPrompt, int maxLength) {
+        if (dataPrompt != null && methodPrompt > 0) {
+            throw new LongtuneException("method.max_prompt_length (" + methodPrompt + ": keeps the prompt's end, as "
+                    + "TRL) and data.max_prompt_length (" + dataPrompt + ": cuts the prompt's middle) are both set; "
+                    + "remove one of them");
+        }
+        if (dataPrompt != null) {
+            return new int[] {0, dataPrompt};
+        }
+        return new int[] {methodPrompt > 0 ? methodPrompt : Math.max(1, maxLength / 2), 0};
     }
 
     private static int n(Integer v) {
@@ -120,9 +148,11 @@ public final class PreferenceMethod implements FineTuningMethod {
                     + "(its KL reference point is a mean over the batch), got " + batchSize);
         }
         int maxLength = job.data().maxLength();
-        int maxPrompt = s.maxPromptLength() > 0 ? s.maxPromptLength() : Math.max(1, maxLength / 2);
+        Integer dataPrompt = job.data().maxPromptLength();
+        int[] cuts = promptCuts(s.maxPromptLength(), dataPrompt, maxLength);
+        int maxPrompt = cuts[0];
         PreferenceEncoder encoder = new PreferenceEncoder(model.tokenizer(), model.chatTemplate().orElse(null),
-                job.data().format(), maxLength, maxPrompt, job.data().addEos());
+                job.data().format(), maxLength, cuts[0], cuts[1], job.data().addEos());
         List<PairExample> train = encode(job.train(), encoder, job.context().seed(), 0);
         long trainTruncated = encoder.truncated();
         long trainSkipped = encoder.skipped();
@@ -137,7 +167,8 @@ public final class PreferenceMethod implements FineTuningMethod {
         dataRow.put("eval_truncated", encoder.truncated() - trainTruncated);
         dataRow.put("eval_skipped", encoder.skipped() - trainSkipped);
         dataRow.put("max_length", (long) maxLength);
-        dataRow.put("max_prompt_length", (long) maxPrompt);
+        dataRow.put("max_prompt_length", (long) (dataPrompt != null ? dataPrompt : maxPrompt));
+        dataRow.put("prompt_truncation", dataPrompt != null ? "middle" : "keep_end");
         job.context().metrics().record("data", dataRow);
         if (train.isEmpty()) {
             throw new LongtuneException("all " + job.train().size() + " training records were skipped (empty "
@@ -167,8 +198,7 @@ public final class PreferenceMethod implements FineTuningMethod {
         long total = TrainingLoop.totalSteps(job.training(), source.batchesPerEpoch());
 
         TrainableStrategy strategy = Reference.strategy(s.trains());
-        try (TrainableStrategy.Prepared prepared = strategy.prepare(model, job.context());
-                AdamW.Scope scales = AdamW.learningRateScales(prepared.learningRateScale())) {
+        try (TrainableStrategy.Prepared prepared = strategy.prepare(model, job.context())) {
             boolean onTheFly = Reference.ADAPTERS_DISABLED.equals(s.reference());
             if (onTheFly && !prepared.hasFrozenBase()) {
                 throw new LongtuneException(Reference.noFrozenBase(name(), strategy.name()));
@@ -182,7 +212,7 @@ public final class PreferenceMethod implements FineTuningMethod {
             Metrics metrics = new Metrics(job.context().metrics(), total, job.training().logEvery());
             LossFunction<PairBatch> loss = lossFunction(prepared, ref, onTheFly, metrics);
             TrainingOutcome out = new TrainingLoop(job.training(), job.context())
-                    .run(model, prepared.trainable(), source, evalBatches, loss);
+                    .run(model, prepared.trainable(), prepared.learningRateScale(), source, evalBatches, loss);
             metrics.flushEval(total);
             if (prepared.hasFrozenBase()) {
                 // As sft: the adapter in PEFT's layout under <output>/adapter/, then merged so the model the host
@@ -291,6 +321,8 @@ public final class PreferenceMethod implements FineTuningMethod {
             NDArray ids = batch.idsArray(step);
             NDArray labels = batch.labelsArray(step);
             NDArray logits = model.forward(new ForwardInput(ids, null, null, training));
+            // Taken now: an on-the-fly reference forward below would replace it.
+            Optional<NDArray> aux = AuxiliaryLoss.ofLastForward(model, training, s.auxLoss());
             SequenceLogProbs.Result pol = SequenceLogProbs.of(logits, labels);
             NDArray values = averaged() ? pol.mean() : pol.sum();
             NDIndex firstHalf = new NDIndex("0:" + p);
@@ -380,6 +412,11 @@ public final class PreferenceMethod implements FineTuningMethod {
                 }
                 default:
                     throw new AssertionError(s.kind());
+            }
+            if (aux.isPresent()) {
+                // TRL: losses + aux_loss_coef * aux_loss per pair (our term is already weighted by the coefficient).
+                summed = AuxiliaryLoss.addWeighted(summed, aux.get(), p, step);
+                extraStats.put("aux_loss", (double) aux.get().getFloat());
             }
             metrics.add(training, batch, summed.getFloat(), floats(chosenRewards), floats(rejectedRewards),
                     floats(chosenLogps), floats(rejectedLogps), s.kind() != Kind.KTO, extraStats);

@@ -13,14 +13,18 @@ import dev.longtune.api.LongtuneException;
  * @param gamma target reward margin γ (TRL {@code simpo_gamma}), default 0.5
  * @param cpoAlpha weight of the chosen-completion NLL, default 1.0 as in TRL (spec G.8); 0 gives pure SimPO
  * @param labelSmoothing ε in [0, 0.5), default 0
- * @param maxPromptLength prompt tokens kept (its end); default {@code data.max_length / 2}
+ * @param maxPromptLength prompt tokens kept (its end, as TRL v0.19); default {@code data.max_length / 2}, or no such cut when {@code data.max_prompt_length} (a middle cut) is set; setting both is refused
  * @param trains what trains; default {@code full}
+ * @param auxLoss add the model's auxiliary training loss (Mixtral: {@code router_aux_loss_coef} × router
+ *     load-balancing loss) to every pair's loss, as TRL does when the model's {@code output_router_logits} is on, and
+ *     log it as {@code aux_loss}; default true; no effect on dense models
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record SimpoOptions(Double beta, Double gamma, Double cpoAlpha, Double labelSmoothing, Integer maxPromptLength,
-        JsonNode trains) {
+        JsonNode trains, Boolean auxLoss) {
 
     public SimpoOptions {
+        auxLoss = auxLoss == null || auxLoss;
         beta = beta == null ? 0.1 : beta;
         gamma = gamma == null ? 0.5 : gamma;
         cpoAlpha = cpoAlpha == null ? 1.0 : cpoAlpha;
@@ -36,7 +40,12 @@ public record SimpoOptions(Double beta, Double gamma, Double cpoAlpha, Double la
         Reference.checkMaxPromptLength(maxPromptLength);
     }
 
+    /** With the default {@code aux_loss} (on). */
+    public SimpoOptions(Double beta, Double gamma, Double cpoAlpha, Double labelSmoothing, Integer maxPromptLength, JsonNode trains) {
+        this(beta, gamma, cpoAlpha, labelSmoothing, maxPromptLength, trains, null);
+    }
+
     public static SimpoOptions defaults() {
-        return new SimpoOptions(null, null, null, null, null, null);
+        return new SimpoOptions(null, null, null, null, null, null, null);
     }
 }

@@ -17,18 +17,30 @@ import dev.longtune.training.data.SftExample;
 import dev.longtune.training.loop.BatchSource;
 import dev.longtune.training.loop.LossFunction;
 import dev.longtune.training.loop.TrainingLoop;
-import dev.longtune.training.optim.AdamW;
+import dev.longtune.training.objectives.AuxLossLog;
+import dev.longtune.training.objectives.AuxiliaryLoss;
 import dev.longtune.training.trains.TrainableStrategy;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Supervised fine-tuning: the loss is the token NLL of the completion (and of the prompt with
  * {@code data.train_on_prompt}); what trains is the {@code trains:} strategy of {@link SftOptions} (full by default,
  * or freeze / lora / dora / qlora), plus whatever the model's context extension declares trainable.
+ *
+ * <p>For a model with an auxiliary training loss (Mixtral: {@code router_aux_loss_coef} × router load-balancing
+ * loss) the training loss is {@code mean NLL + aux}, as transformers' {@code MixtralForCausalLM} computes it when
+ * {@code output_router_logits} is on; the term is logged per logging window as {@code aux_loss} (stream
+ * {@code aux_loss}) and turned off with {@code method.aux_loss: false}. The model computes it over every token of the
+ * batch, padding included (transformers excludes padding through the attention mask; packed rows have none).
+ * Evaluation losses never include it.
  *
  * <p>With an adapter strategy the run writes the adapter in PEFT's layout to {@code <output>/adapter/} and then
  * merges it into the base weights, so the model the host saves afterwards is a plain Hugging Face checkpoint of the
@@ -36,15 +48,38 @@ import java.util.Map;
  */
 public final class SftMethod implements FineTuningMethod {
 
-    /** The SFT loss: logits of the whole padded batch, shifted NLL against the labels. */
-    public static final LossFunction<SftBatch> LOSS = (model, batch, step, training) -> {
-        NDArray ids = batch.idsArray(step);
-        NDArray labels = batch.labelsArray(step);
-        NDArray logits = model.forward(batch.packed()
-                ? ForwardInput.packed(ids, batch.positionsArray(step), batch.segmentsArray(step), training)
-                : new ForwardInput(ids, null, null, training));
-        return TokenLoss.shiftedNll(logits, labels);
-    };
+    /**
+     * The SFT loss: logits of the whole padded batch, shifted NLL against the labels, plus the model's auxiliary
+     * term in training ({@link AuxiliaryLoss}; none for dense models); no {@code aux_loss} metric.
+     */
+    public static final LossFunction<SftBatch> LOSS = loss(true, null, null);
+
+    /**
+     * The SFT loss with the auxiliary term added when {@code auxLoss} (as transformers' {@code MixtralForCausalLM}:
+     * {@code loss = mean NLL + router_aux_loss_coef × load-balancing loss}), its value logged to {@code log} (may be
+     * null) with the step ends marked in {@code stepEnds} (may be null: every micro-batch ends a step).
+     */
+    public static LossFunction<SftBatch> loss(boolean auxLoss, AuxLossLog log, Set<SftBatch> stepEnds) {
+        return (model, batch, step, training) -> {
+            NDArray ids = batch.idsArray(step);
+            NDArray labels = batch.labelsArray(step);
+            NDArray logits = model.forward(batch.packed()
+                    ? ForwardInput.packed(ids, batch.positionsArray(step), batch.segmentsArray(step), training)
+                    : new ForwardInput(ids, null, null, training));
+            TokenLoss.Sum nll = TokenLoss.shiftedNll(logits, labels);
+            if (!training) {
+                return nll;
+            }
+            Optional<NDArray> aux = AuxiliaryLoss.ofLastForward(model, true, auxLoss);
+            if (log != null) {
+                log.add(aux.isPresent() ? aux.get().getFloat() : Double.NaN,
+                        stepEnds == null || stepEnds.contains(batch));
+            }
+            return aux.isEmpty() ? nll
+                    : new TokenLoss.Sum(AuxiliaryLoss.addWeighted(nll.sum(), aux.get(), nll.tokens(), step),
+                            nll.tokens());
+        };
+    }
 
     private final SftOptions options;
 
@@ -70,10 +105,14 @@ public final class SftMethod implements FineTuningMethod {
         dataRow.put("eval_truncated", encoder.truncated() - trainTruncated);
         dataRow.put("eval_skipped", encoder.skipped() - trainSkipped);
         dataRow.put("max_length", (long) job.data().maxLength());
+        if (job.data().maxPromptLength() != null) {
+            dataRow.put("max_prompt_length", (long) job.data().maxPromptLength());
+        }
         job.context().metrics().record("data", dataRow);
         if (train.isEmpty()) {
             throw new LongtuneException("all " + job.train().size() + " training records were skipped: none has a "
-                    + "completion token within data.max_length=" + job.data().maxLength() + "; raise it");
+                    + "completion token within data.max_length=" + job.data().maxLength() + "; raise it, or set "
+                    + "data.max_prompt_length below it so long prompts are cut in the middle instead");
         }
 
         int batchSize = job.training().batchSize();
@@ -109,12 +148,41 @@ public final class SftMethod implements FineTuningMethod {
             evalBatches = Packing.inOrder(Packing.pack(held, job.data().maxLength()), batchSize, pad);
         }
 
-        try (TrainableStrategy.Prepared prepared = options.strategy().prepare(model, job.context());
-                AdamW.Scope scales = AdamW.learningRateScales(prepared.learningRateScale())) {
+        // aux_loss metric: the loop groups each epoch's micro-batches into optimiser steps of
+        // gradient_accumulation_steps (the last step of an epoch may be shorter); mark the last of each group.
+        int accumulation = Math.max(1, job.training().gradientAccumulationSteps());
+        Set<SftBatch> stepEnds = Collections.newSetFromMap(new IdentityHashMap<>());
+        BatchSource<SftBatch> plain = source;
+        source = new BatchSource<>() {
+            @Override
+            public int batchesPerEpoch() {
+                return plain.batchesPerEpoch();
+            }
+
+            @Override
+            public List<SftBatch> epoch(int epoch) {
+                List<SftBatch> batches = plain.epoch(epoch);
+                stepEnds.clear();
+                for (int i = 0; i < batches.size(); i++) {
+                    if (i % accumulation == accumulation - 1 || i == batches.size() - 1) {
+                        stepEnds.add(batches.get(i));
+                    }
+                }
+                return batches;
+            }
+        };
+        AuxLossLog auxLog = new AuxLossLog(job.context().metrics(), job.training().logEvery(),
+                TrainingLoop.totalSteps(job.training(), source.batchesPerEpoch()));
+
+        try (TrainableStrategy.Prepared prepared = options.strategy().prepare(model, job.context())) {
             Map<String, NDArray> trainable = prepared.trainable();
             TrainingOutcome out = new TrainingLoop(job.training(), job.context())
-                    .run(model, trainable, source, evalBatches, LOSS);
+                    .run(model, trainable, prepared.learningRateScale(), source, evalBatches,
+                            loss(options.auxLoss(), auxLog, stepEnds));
             Map<String, Double> extra = new LinkedHashMap<>(out.extra());
+            if (!Double.isNaN(auxLog.last())) {
+                extra.put("aux_loss", auxLog.last());
+            }
             extra.put("train_examples", (double) train.size());
             extra.put("train_truncated", (double) trainTruncated);
             extra.put("train_skipped", (double) trainSkipped);

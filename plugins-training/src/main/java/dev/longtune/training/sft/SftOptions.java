@@ -25,11 +25,16 @@ import dev.longtune.training.trains.TrainableStrategy;
  *     layers frozen; default 0. Folded into {@code trains} like {@code trainEmbeddings}
  * @param trains the "what trains" strategy ({@link TrainableStrategies}): a name or {@code {type: ..., options}};
  *     bound (and so validated) when these options are bound
+ * @param auxLoss add the model's auxiliary training loss (Mixtral: {@code router_aux_loss_coef} × router
+ *     load-balancing loss) to the loss and log it as {@code aux_loss}; default true; no effect on dense models.
+ *     transformers adds it only when the checkpoint's {@code output_router_logits} is true (false in Mixtral's
+ *     published configs): set false to train as transformers does with such a config
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record SftOptions(Boolean trainEmbeddings, Integer freezeLayers, JsonNode trains) {
+public record SftOptions(Boolean trainEmbeddings, Integer freezeLayers, JsonNode trains, Boolean auxLoss) {
 
     public SftOptions {
+        auxLoss = auxLoss == null || auxLoss;
         if (freezeLayers != null && freezeLayers < 0) {
             throw new LongtuneException("'freeze_layers' must be >= 0, got " + freezeLayers);
         }
@@ -42,12 +47,17 @@ public record SftOptions(Boolean trainEmbeddings, Integer freezeLayers, JsonNode
 
     /** Full fine-tuning with the given shorthands (no {@code trains:}). */
     public SftOptions(Boolean trainEmbeddings, Integer freezeLayers) {
-        this(trainEmbeddings, freezeLayers, null);
+        this(trainEmbeddings, freezeLayers, null, null);
+    }
+
+    /** With the default {@code aux_loss} (on). */
+    public SftOptions(Boolean trainEmbeddings, Integer freezeLayers, JsonNode trains) {
+        this(trainEmbeddings, freezeLayers, trains, null);
     }
 
     /** All defaults: every parameter trains. */
     public static SftOptions defaults() {
-        return new SftOptions(null, null, null);
+        return new SftOptions(null, null, null, null);
     }
 
     /** A fresh strategy from {@link #trains()}. */

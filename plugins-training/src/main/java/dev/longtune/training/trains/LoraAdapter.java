@@ -61,7 +61,7 @@ final class LoraAdapter implements LinearLayer.Forward {
         }
         boolean drop = training && dropout > 0f;
         NDArray xd = drop ? x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow() : x;
-        NDArray lora = linear(linear(xd, a, null), b, null).mul(scale);
+        NDArray lora = linear(linear(xd, inDtypeOf(a, x, m), null), inDtypeOf(b, x, m), null).mul(scale);
         if (magnitude == null) {
             return linear(x, w, bias).add(lora);
         }
@@ -148,6 +148,21 @@ final class LoraAdapter implements LinearLayer.Forward {
     NDArray merged(NDManager m) {
         NDArray merged = mergedWeight(baseWeight(m), m);
         return magnitude == null ? merged : merged.mul(doraFactor(merged, m));
+    }
+
+    /**
+     * Adapter weight {@code p} in the activation's dtype: itself on a float32 model; on a float16 base, a float16
+     * compute copy made on the autograd path (so the float32 adapter, the optimiser's master, gets the gradient),
+     * attached to {@code m}. DJL's {@code toType} would cut the graph; {@code cumprod} with a dtype over an added
+     * axis of length 1 is an exact, differentiable cast (as {@code LlamaOps.cast}).
+     */
+    static NDArray inDtypeOf(NDArray p, NDArray x, NDManager m) {
+        if (p.getDataType() == x.getDataType()) {
+            return p;
+        }
+        NDArray unit = p.expandDims(-1); // lands on p's manager (first operand): move it to the step's
+        unit.attach(m);
+        return unit.cumProd(-1, x.getDataType()).squeeze(-1);
     }
 
     static NDArray linear(NDArray x, NDArray w, NDArray bias) {

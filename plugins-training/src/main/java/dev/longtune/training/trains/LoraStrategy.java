@@ -237,9 +237,17 @@ public final class LoraStrategy implements TrainableStrategy {
             if (l.forward() != null || !l.hasDenseWeight()) {
                 throw new LongtuneException("trains: " + name() + ": " + l.name() + " already has an adapter");
             }
-            if (l.weight().getDataType() != DataType.FLOAT32) {
-                throw new LongtuneException("trains: " + name() + " needs a float32 model; " + l.name() + " is "
-                        + l.weight().getDataType());
+            DataType wt = l.weight().getDataType();
+            // float16 base (mixed precision): plain LoRA only. The adapters stay float32 (they are the optimiser's
+            // masters) and are cast to the activations' dtype on the autograd path in the forward. DoRA's
+            // magnitude, NF4 dequantization and PiSSA's SVD residual are written for a float32 base.
+            boolean halfOk = wt == DataType.FLOAT16 && !dora && variant != Variant.QLORA && !"pissa".equals(init);
+            if (wt != DataType.FLOAT32 && !halfOk) {
+                throw new LongtuneException("trains: " + name() + (wt == DataType.FLOAT16 ? " with "
+                        + (dora ? "DoRA" : variant == Variant.QLORA ? "qlora" : "init: pissa") : "")
+                        + " needs a float32 model; " + l.name() + " is " + wt + " (set model.dtype: float32"
+                        + (wt == DataType.FLOAT16 ? ", or use plain lora, which trains on a float16 base" : "")
+                        + ")");
             }
         }
         for (NDArray p : model.parameters().values()) {
@@ -493,7 +501,8 @@ public final class LoraStrategy implements TrainableStrategy {
             for (Map.Entry<String, NDArray> e : extras.entrySet()) {
                 tensors.put(PREFIX + e.getKey(), e.getValue()); // modules_to_save, PEFT's saved key layout
             }
-            SafetensorsOut.write(directory.resolve("adapter_model.safetensors"), tensors);
+            dev.longtune.training.checkpoint.TensorFile.write(directory.resolve("adapter_model.safetensors"), tensors,
+                    Map.of("format", "pt"));
             Files.writeString(directory.resolve("adapter_config.json"),
                     JSON.writeValueAsString(adapterConfig(adapters, extras)) + "\n");
         }

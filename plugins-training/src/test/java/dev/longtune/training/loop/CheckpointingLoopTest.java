@@ -103,6 +103,41 @@ class CheckpointingLoopTest {
         }
     }
 
+    /** A step that fails (here: a NaN loss) must not leave the model checkpointing its layers. */
+    @Test
+    void checkpointingIsSwitchedOffWhenTheStepThrows() throws Exception {
+        Path dir = Fixtures.stories260K();
+        ObjectNode config = (ObjectNode) new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        try (TestRunContext ctx = new TestRunContext(out);
+                LanguageModel model = new LlamaArchitecture().loadLlama(
+                        new ModelLoadRequest(dir, config, null, DataType.FLOAT32, Device.cpu(), ctx.manager()))) {
+            SftEncoder enc = new SftEncoder(model.tokenizer(), 512, false, true);
+            List<SftExample> ex = new ArrayList<>();
+            for (DataRecord r : StoryData.records(0, 2)) {
+                ex.add(enc.encode(dev.longtune.api.data.PromptFormats.format("alpaca", r), r).orElseThrow());
+            }
+            List<SftBatch> group = List.of(Batches.pad(ex, 2));
+            Map<String, NDArray> params = new SftMethod(SftOptions.defaults()).trainable(model);
+            TrainingConfig ckptCfg = new TrainingConfig(null, null, null, null, null, null, null, null, null, null,
+                    null, null, null, null, null, null, null, null, null, true);
+            boolean[] onDuringForward = {false};
+            LossFunction<SftBatch> nan = (m, b, step, training) -> {
+                onDuringForward[0] = ((LlamaModel) m).gradientCheckpointing();
+                dev.longtune.api.nd.TokenLoss.Sum s = SftMethod.LOSS.compute(m, b, step, training);
+                return new dev.longtune.api.nd.TokenLoss.Sum(s.sum().mul(step.full(new ai.djl.ndarray.types.Shape(),
+                        Float.NaN, DataType.FLOAT32)), s.tokens());
+            };
+            try (NDManager step = ctx.manager().newSubManager()) {
+                LongtuneException e = assertThrows(LongtuneException.class,
+                        () -> new TrainingLoop(ckptCfg, ctx).forwardBackward(model, group, nan, step, 7));
+                assertTrue(e.getMessage().contains("step 7") && e.getMessage().contains("NaN"), e.getMessage());
+            }
+            assertTrue(onDuringForward[0], "the setting: checkpointing was on in the failing forward");
+            assertFalse(((LlamaModel) model).gradientCheckpointing(), "switched off although the step threw");
+            params.values().forEach(p -> p.setRequiresGradient(false));
+        }
+    }
+
     @Test
     void configKeyParses() throws Exception {
         ObjectMapper json = new ObjectMapper();

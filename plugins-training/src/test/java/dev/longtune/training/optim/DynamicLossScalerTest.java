@@ -49,6 +49,28 @@ class DynamicLossScalerTest {
         assertEquals(3, s.skipped());
     }
 
+    /** A checkpointed scaler continues exactly: the same trajectory as one that never stopped. */
+    @Test
+    void stateRoundTripContinuesTheTrajectory() {
+        DynamicLossScaler a = new DynamicLossScaler(8.0, 2.0, 0.5, 3);
+        boolean[] finite = {true, true, false, true, true, true, true, true, false, true};
+        for (int i = 0; i < 5; i++) {
+            a.update(finite[i]);
+        }
+        DynamicLossScaler.State saved = a.state();
+        assertEquals(new DynamicLossScaler.State(4.0, 2, 1), saved, "8 -> F F (tracker 2) I (4, reset) F F");
+        DynamicLossScaler b = new DynamicLossScaler(8.0, 2.0, 0.5, 3);
+        b.restore(saved);
+        for (int i = 5; i < finite.length; i++) {
+            assertEquals(a.update(finite[i]), b.update(finite[i]));
+            assertEquals(a.scale(), b.scale());
+        }
+        assertEquals(a.state(), b.state());
+        assertEquals(new DynamicLossScaler.State(4.0, 1, 2), b.state(), "F (3rd: x2 = 8) F F I (4, reset) F");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> b.restore(new DynamicLossScaler.State(4.0, 3, 0)), "tracker must be below the interval");
+    }
+
     @Test
     void unscalesFiniteGradientsAndDetectsInfAndNan() {
         try (NDManager m = NDManager.newBaseManager()) {

@@ -38,12 +38,36 @@ class KillResumeTest {
 
     @Test
     void killedAndResumedRunHasTheLossesOfAnUninterruptedOne() throws Exception {
+        killAndResume("float32");
+    }
+
+    /**
+     * The same in mixed precision (float16 model, float32 masters, dynamic loss scaling whose scale grows every 3
+     * steps during the run): the checkpoint carries the masters and the scaler's state, so the resumed run continues
+     * bit for bit.
+     */
+    @Test
+    void killedAndResumedFloat16RunHasTheLossesOfAnUninterruptedOne() throws Exception {
+        killAndResume("float16");
+        // The scale saved at the checkpoints is not the starting one: without it the resumed losses would differ.
+        Path ckpt = Checkpoints.of(tmp.resolve("killed")).latest().orElseThrow();
+        JsonNode state = JSON.readTree(ckpt.resolve(Checkpoints.STATE).toFile());
+        System.out.println("fp16 checkpoint " + ckpt.getFileName() + ": loss_scale " + state.get("loss_scale")
+                + ", growth tracker " + state.get("loss_scale_growth_tracker") + ", skipped "
+                + state.get("loss_scale_skipped"));
+        assertTrue(state.get("loss_scale").asDouble() != KillResumeChild.FP16_START.scale()
+                || state.get("loss_scale_growth_tracker").asInt() != 0, state.toString());
+        assertEquals("fp16 with dynamic loss scaling, float32 masters", state.get("fingerprint").get("precision")
+                .asText());
+    }
+
+    private void killAndResume(String dtype) throws Exception {
         Path full = tmp.resolve("full");
-        Process a = start(full, "none", 0);
-        assertEquals(0, a.waitFor(120, TimeUnit.SECONDS) ? a.exitValue() : -1, log(full));
+        Process a = start(full, "none", 0, dtype);
+        assertEquals(0, a.waitFor(300, TimeUnit.SECONDS) ? a.exitValue() : -1, log(full));
 
         Path killed = tmp.resolve("killed");
-        Process b = start(killed, "none", 150);
+        Process b = start(killed, "none", 150, dtype);
         int lastSeen = 0;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(b.getInputStream(),
                 StandardCharsets.UTF_8))) {
@@ -66,15 +90,16 @@ class KillResumeTest {
         long latest = Checkpoints.stepOf(Checkpoints.of(killed).latest().orElseThrow());
         assertTrue(latest >= 8, "a checkpoint from before the kill: step " + latest);
 
-        Process c = start(killed, "auto", 0);
+        Process c = start(killed, "auto", 0, dtype);
         String resumedOut = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(c.waitFor(120, TimeUnit.SECONDS));
+        assertTrue(c.waitFor(300, TimeUnit.SECONDS));
         assertEquals(0, c.exitValue(), log(killed));
         assertTrue(resumedOut.contains("DONE steps=24 resumed_from=" + latest), resumedOut);
 
         Map<Long, Double> expected = rows(full);
         Map<Long, Double> actual = rows(killed);
-        System.out.println("kill -9 after step " + rowsAtKill + " (" + lastSeen + " reported), resumed from step-"
+        System.out.println(dtype + ": kill -9 after step " + rowsAtKill + " (" + lastSeen
+                + " reported), resumed from step-"
                 + latest);
         System.out.println("uninterrupted: " + expected.values());
         System.out.println("killed+resumed: " + actual.values());
@@ -103,13 +128,13 @@ class KillResumeTest {
         return m;
     }
 
-    private static Process start(Path out, String resume, long pauseMs) throws IOException {
+    private static Process start(Path out, String resume, long pauseMs, String dtype) throws IOException {
         Files.createDirectories(out);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-Dai.djl.offline=true",
                 "-Dai.djl.pytorch.num_threads=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-Dlongtune.root=" + Fixtures.projectRoot(), "-cp", System.getProperty("java.class.path"),
-                KillResumeChild.class.getName(), out.toString(), resume, Long.toString(pauseMs)));
+                KillResumeChild.class.getName(), out.toString(), resume, Long.toString(pauseMs), dtype));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(out.resolve("stderr-" + resume + ".log").toFile());
         pb.environment().putIfAbsent("OPT_OUT_TRACKING", "true");
         pb.environment().putIfAbsent("OMP_NUM_THREADS", "1");

@@ -338,8 +338,7 @@ class LoraStrategyTest {
             params.put("a", m.zeros(new Shape(3)));
             params.put("b", m.zeros(new Shape(3)));
             List<NDArray> grads = List.of(m.create(new float[] {1, -2, 3}), m.create(new float[] {1, -2, 3}));
-            try (AdamW.Scope s = AdamW.learningRateScales(Map.of("b", 16.0));
-                    AdamW opt = new AdamW(params, 0.9, 0.999, 1e-8, 0.0, m)) {
+            try (AdamW opt = new AdamW(params, 0.9, 0.999, 1e-8, 0.0, m, Map.of("b", 16.0))) {
                 assertEquals(16.0, opt.learningRateScale("b"));
                 opt.step(grads, 1e-3);
             }
@@ -350,7 +349,7 @@ class LoraStrategyTest {
                 assertEquals(-1e-3 * Math.signum(grads.get(0).toFloatArray()[i]), a[i], 1e-7);
             }
             try (AdamW opt = new AdamW(params, 0.9, 0.999, 1e-8, 0.0, m)) {
-                assertEquals(1.0, opt.learningRateScale("b"), "the scope ended");
+                assertEquals(1.0, opt.learningRateScale("b"), "scales are per optimiser, not ambient");
             }
         }
     }
