@@ -409,36 +409,38 @@ public final class TrainingLoop {
      * that appends keeps working. A half-written last line is dropped too.
      */
     private void dropMetricsAfter(long step) throws IOException {
+        // Drop the rows the abandoned continuation wrote after the checkpoint (step > `step`) and a half-written last
+        // line; keep every other row, also those without a step (the host's evaluator rows of the "before" phase,
+        // written before training — stopping at the first of them used to lose the whole file).
         for (String stream : List.of("train", "eval")) {
             Path f = ctx.outputDir().resolve("metrics").resolve(stream + ".jsonl");
             if (!Files.isRegularFile(f)) {
                 continue;
             }
-            byte[] bytes = Files.readAllBytes(f);
-            long keep = 0;
+            String text = Files.readString(f, StandardCharsets.UTF_8);
+            StringBuilder kept = new StringBuilder(text.length());
             int lineStart = 0;
-            for (int i = 0; i < bytes.length; i++) {
-                if (bytes[i] != '\n') {
-                    continue;
-                }
-                String line = new String(bytes, lineStart, i - lineStart, StandardCharsets.UTF_8);
+            for (int nl; (nl = text.indexOf('\n', lineStart)) >= 0; lineStart = nl + 1) {
+                String line = text.substring(lineStart, nl);
                 JsonNode row;
                 try {
                     row = JSON.readTree(line);
                 } catch (IOException e) {
-                    break;
+                    continue; // a damaged row: nothing to keep
                 }
-                if (row == null || !row.path("step").canConvertToLong() || row.path("step").asLong() > step) {
-                    break;
+                boolean after = row != null && row.path("step").canConvertToLong() && row.path("step").asLong() > step;
+                if (row != null && !after) {
+                    kept.append(line).append('\n');
                 }
-                keep = i + 1;
-                lineStart = i + 1;
             }
-            if (keep < bytes.length) {
-                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-                    ch.truncate(keep);
+            if (kept.length() != text.length()) {
+                Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
+                Files.writeString(tmp, kept, StandardCharsets.UTF_8);
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                     ch.force(true);
                 }
+                Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             }
         }
     }

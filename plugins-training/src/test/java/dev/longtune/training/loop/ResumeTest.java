@@ -113,6 +113,30 @@ class ResumeTest {
     }
 
     @Test
+    void resumingDropsOnlyTheAbandonedRowsOfTheMetricFiles() throws Exception {
+        Path out = tmp.resolve("metrics-files");
+        assertThrows(IllegalStateException.class, () -> run(out, config(1e-2, null), crashAt(14)));
+        // What the host and the loop had written to disk before the crash (TestRunContext keeps its own rows in
+        // memory, so these lines are all the files hold): evaluator rows without a step come first.
+        Files.createDirectories(out.resolve("metrics"));
+        Files.writeString(out.resolve("metrics/eval.jsonl"), """
+                {"evaluator":"perplexity","phase":"before","perplexity":4.2}
+                {"step":0,"eval_loss":1.5}
+                {"step":4,"eval_loss":1.2}
+                {"step":6,"eval_loss":1.1}
+                {"evaluator":"perplexity","phase":"before","perplexity":4.2}
+                {"step":8,"eval_l""");
+        Files.writeString(out.resolve("metrics/train.jsonl"), "{\"step\":3,\"loss\":2}\n{\"step\":5,\"loss\":1}\n");
+
+        run(out, config(1e-2, "checkpoints/step-4"), SftMethod.LOSS);
+        assertEquals(List.of("{\"evaluator\":\"perplexity\",\"phase\":\"before\",\"perplexity\":4.2}",
+                "{\"step\":0,\"eval_loss\":1.5}", "{\"step\":4,\"eval_loss\":1.2}",
+                "{\"evaluator\":\"perplexity\",\"phase\":\"before\",\"perplexity\":4.2}"),
+                Files.readAllLines(out.resolve("metrics/eval.jsonl")), "rows after step 4 and the torn line go");
+        assertEquals(List.of("{\"step\":3,\"loss\":2}"), Files.readAllLines(out.resolve("metrics/train.jsonl")));
+    }
+
+    @Test
     void resumeMidEpochWithoutAccumulation() throws Exception {
         TrainingConfig plain = new TrainingConfig(2, 0, 4, 1, 1e-2, "linear", 1, 0.0, 0.0, 0.0, null, null, null,
                 1.0, 1, 3, null, 0, null);
