@@ -64,7 +64,7 @@ class ExperimentValidatorTest {
     void twoPromptCutsAreRefusedAtValidate() throws IOException {
         LongtuneException e = error(base().replace("data:\n  train: train.jsonl\n", "data:\n  train: train.jsonl\n"
                 + "  max_length: 256\n  max_prompt_length: 200\n") + "method:\n  type: orpo\n  max_prompt_length: 128\n");
-        assertTrue(e.getMessage().contains("method.max_prompt_length (line 11)")
+        assertTrue(e.getMessage().contains("method.max_prompt_length (line 10)")
                 && e.getMessage().contains("replaces method.max_prompt_length"), e.getMessage());
         resolve(base().replace("data:\n  train: train.jsonl\n", "data:\n  train: train.jsonl\n  max_length: 256\n"
                 + "  max_prompt_length: 200\n") + "method:\n  type: orpo\n");
