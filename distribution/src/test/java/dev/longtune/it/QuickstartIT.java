@@ -42,9 +42,12 @@ class QuickstartIT {
         assertTrue(after < 0.8 * before, "fine-tuning must lower held-out perplexity clearly: " + before + " -> " + after);
 
         for (String f : List.of("manifest.json", "config.resolved.yaml", "metrics/train.jsonl", "samples.jsonl",
-                "report.md", "model/config.json", "model/model.safetensors", "model/tokenizer.json")) {
+                "report.md", "report.html", "report/lengths.png", "report/training.png",
+                "model/config.json", "model/model.safetensors", "model/tokenizer.json")) {
             assertTrue(Files.exists(out.resolve(f)), "missing " + f);
         }
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("data:image/png;base64,") && html.contains("Samples"), "report.html embeds its charts");
         JsonNode manifest = JSON.readTree(out.resolve("manifest.json").toFile());
         assertEquals("succeeded", manifest.get("status").asText());
         assertTrue(manifest.at("/environment/pytorch_version").asText().startsWith("2.7.1"), manifest.toString());
