@@ -1,5 +1,6 @@
 package dev.longtune.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.longtune.api.LongtuneException;
 import dev.longtune.api.config.DataConfig;
 import dev.longtune.api.config.ExperimentConfig;
@@ -10,6 +11,7 @@ import dev.longtune.host.config.LoadedConfig;
 import dev.longtune.host.config.ResolvedExperiment;
 import dev.longtune.host.plugins.PluginCatalog;
 import dev.longtune.host.plugins.PluginHost;
+import dev.longtune.host.run.CheckpointWeights;
 import dev.longtune.host.run.ExperimentRunner;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -29,7 +31,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code longtune eval CONFIG}: the evaluation stage of an experiment alone, on the config's model or on another
  * checkpoint ({@code --model}, e.g. a finished run's {@code model/}; {@code --adapter}, a run's PEFT
- * {@code adapter/}). Writes into a folder of its own so it never replaces a training run's results.
+ * {@code adapter/}; {@code --checkpoint}, a training checkpoint {@code <run>/checkpoints/step-N}, see
+ * {@link CheckpointWeights}). Writes into a folder of its own so it never replaces a training run's results.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate a model with an experiment's evaluation:, generation: and data: sections, without "
@@ -58,8 +61,9 @@ final class EvalCommand implements Callable<Integer> {
     Path adapter;
 
     @Option(names = "--checkpoint", paramLabel = "DIR",
-            description = "Training checkpoint (<run>/checkpoints/step-N, trains: full or freeze) whose trained "
-                    + "weights are written over the model before evaluating.")
+            description = "Training checkpoint (<run>/checkpoints/step-N): trains: full or freeze weights are "
+                    + "written over the model, a LoRA/DoRA adapter is merged into it (as --adapter), before "
+                    + "evaluating.")
     Path checkpoint;
 
     @Option(names = "--output", paramLabel = "DIR",
@@ -92,6 +96,19 @@ final class EvalCommand implements Callable<Integer> {
         if (checkpoint != null && adapter != null) {
             throw new LongtuneException("--checkpoint and --adapter cannot be combined: evaluate one of them");
         }
+        if (checkpoint != null
+                && CheckpointWeights.check(checkpoint, "--checkpoint") == CheckpointWeights.Kind.ADAPTER) {
+            out.println("eval: " + checkpoint + " is an adapter checkpoint; it is merged into the model as --adapter "
+                    + "would merge it");
+            if ("qlora".equals(trains(c))) {
+                // PEFT's practice for QLoRA adapters: merge onto the unquantized base. Training saw the NF4-rounded
+                // base, so the numbers differ from the run's own evaluation (which ran on the NF4 base) — a little on
+                // a large model, a lot on a tiny one.
+                out.println("eval: note: trains: qlora — the adapter is merged onto the float base model (PEFT's "
+                        + "practice), not onto the NF4-quantized weights it was trained against, so the numbers "
+                        + "differ from the run's own evaluation");
+            }
+        }
         ExperimentConfig evalOnly = new ExperimentConfig(c.name(), c.output(), c.seed(), c.device(), modelSection,
                 c.context(), null, heldOutOnly(c.data()), null, c.evaluation(), c.generation(), c.export());
         ResolvedExperiment exp = new ExperimentValidator(catalog)
@@ -112,6 +129,15 @@ final class EvalCommand implements Callable<Integer> {
                 adapter == null ? null : adapter.toAbsolutePath().normalize(),
                 checkpoint == null ? null : checkpoint.toAbsolutePath().normalize());
         return 0;
+    }
+
+    /** The config's {@code method.trains} strategy name ({@code trains: qlora} or {@code trains: {type: qlora}}). */
+    private static String trains(ExperimentConfig c) {
+        if (c.method() == null || c.method().options() == null) {
+            return "";
+        }
+        JsonNode t = c.method().options().path("trains");
+        return t.isTextual() ? t.asText() : t.path("type").asText("");
     }
 
     /**

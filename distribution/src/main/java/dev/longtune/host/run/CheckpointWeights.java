@@ -24,26 +24,44 @@ import java.util.Map;
 /**
  * A training checkpoint ({@code <run>/checkpoints/step-N/}, written by plugins-training's {@code Checkpoints}) put
  * on top of the base model, for {@code longtune eval --checkpoint}. Such a checkpoint holds only what trained, in
- * {@code trainable.safetensors} (F32): for {@code trains: full} and {@code freeze} (and a context extension's
- * trainable embeddings and norms) those are model parameters under their Hugging Face names, so writing them over
- * the config's base model gives exactly the model of step N.
+ * {@code trainable.safetensors} (F32), and is one of two kinds:
  *
- * <p>A LoRA/DoRA/QLoRA checkpoint holds adapter matrices ({@code base_model.model.<module>.lora_A.weight} …) whose
- * rank, scaling (alpha, rsLoRA) and base transform (PiSSA rewrites the base weights) live in the method's options
- * and the training plugin, not in the checkpoint: it is refused with a clear message (evaluate the finished run's
- * {@code adapter/} with {@code --adapter} instead).
+ * <ul>
+ *   <li>{@code trains: full} and {@code freeze} (and a context extension's trainable embeddings and norms): model
+ *       parameters under their Hugging Face names, so writing them over the config's base model gives exactly the
+ *       model of step N.
+ *   <li>LoRA/DoRA ({@code base_model.model.<module>.lora_A.weight} …): the adapter's rank and scaling are not in the
+ *       tensors, so the training plugin also writes PEFT's {@code adapter_config.json} and
+ *       {@code adapter_model.safetensors} into the folder, which then merges onto the base model exactly as the run's
+ *       {@code adapter/} does ({@link LanguageModel#mergeAdapter}). Refused: adapter checkpoints written before
+ *       that (no {@code adapter_config.json}), and PiSSA ones, whose adapter is relative to the residual base the
+ *       run computed at its start, not to the config's model.
+ * </ul>
  */
-final class CheckpointWeights {
+public final class CheckpointWeights {
 
     static final String TRAINABLE = "trainable.safetensors";
+    static final String ADAPTER_CONFIG = "adapter_config.json";
+    static final String ADAPTER = "adapter_model.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final NDIndex ALL = new NDIndex("...");
     private static final long MAX_HEADER = 100L << 20;
 
     private CheckpointWeights() {}
 
-    /** Checks that {@code folder} looks like a complete training checkpoint, before anything is loaded. */
-    static void check(Path folder, String where) {
+    /** What a checkpoint holds, and so how it goes onto the base model. */
+    public enum Kind {
+        /** Model parameters under Hugging Face names, written over the model's. */
+        WEIGHTS,
+        /** A LoRA/DoRA adapter in PEFT layout, merged into the model. */
+        ADAPTER
+    }
+
+    /**
+     * Checks that {@code folder} looks like a complete training checkpoint that can be evaluated, before anything is
+     * loaded, and says which kind it is.
+     */
+    public static Kind check(Path folder, String where) {
         if (!Files.isDirectory(folder)) {
             throw new LongtuneException(where + ": checkpoint folder not found: " + folder.toAbsolutePath()
                     + " (expected <run>/checkpoints/step-N, written with training.save_every)");
@@ -53,22 +71,47 @@ final class CheckpointWeights {
                     + "checkpoint (it needs " + TRAINABLE + " and state.json; an unfinished step-N.tmp never is)");
         }
         Path file = folder.resolve(TRAINABLE);
+        String adapterKey;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            refuseAdapters(header(ch, file), folder);
+            adapterKey = firstAdapterKey(header(ch, file));
         } catch (IOException e) {
             throw new LongtuneException("cannot read " + file + ": " + e.getMessage(), e);
         }
+        if (adapterKey == null) {
+            return Kind.WEIGHTS;
+        }
+        if (!Files.isRegularFile(folder.resolve(ADAPTER_CONFIG)) || !Files.isRegularFile(folder.resolve(ADAPTER))) {
+            throw new LongtuneException(where + ": " + folder + " is a LoRA/DoRA checkpoint (" + adapterKey + " …) "
+                    + "without " + ADAPTER_CONFIG + ", written by an earlier version: its rank and scaling are not "
+                    + "in it — evaluate the run's adapter/ with --adapter (checkpoints written now carry it)");
+        }
+        String init = initOf(folder.resolve(ADAPTER_CONFIG));
+        if (init.toLowerCase(java.util.Locale.ROOT).startsWith("pissa")) {
+            throw new LongtuneException(where + ": " + folder + " is a PiSSA checkpoint (init_lora_weights: " + init
+                    + "): its adapter is relative to the residual base weights the run computed at its start, not "
+                    + "to the config's model — evaluate the run's merged model/ with --model instead");
+        }
+        return Kind.ADAPTER;
     }
 
-    private static void refuseAdapters(JsonNode header, Path folder) {
+    /** The adapter config's {@code init_lora_weights} as text ({@code true}, {@code gaussian}, {@code pissa} …). */
+    private static String initOf(Path adapterConfig) {
+        try {
+            return JSON.readTree(adapterConfig.toFile()).path("init_lora_weights").asText("");
+        } catch (IOException e) {
+            throw new LongtuneException("cannot read " + adapterConfig + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first LoRA/DoRA tensor name of a checkpoint's header, or null when it holds model parameters. */
+    private static String firstAdapterKey(JsonNode header) {
         for (Iterator<String> it = header.fieldNames(); it.hasNext();) {
             String name = it.next();
             if (name.contains(".lora_")) {
-                throw new LongtuneException("--checkpoint: " + folder + " is a LoRA/DoRA checkpoint (" + name
-                        + " …); evaluating adapter checkpoints is not supported — evaluate the run's adapter/ with "
-                        + "--adapter, or checkpoints of trains: full or freeze");
+                return name;
             }
         }
+        return null;
     }
 
     /** The safetensors header; the tensor data starts at {@code 8 + its length in bytes}. */
@@ -82,17 +125,24 @@ final class CheckpointWeights {
     }
 
     /**
-     * Writes the checkpoint's tensors over the model's parameters of the same names, in place.
+     * Puts the checkpoint onto the model, in place: an adapter checkpoint is merged ({@link LanguageModel#mergeAdapter}
+     * on the folder, which is a PEFT adapter folder), any other has its tensors written over the model's parameters
+     * of the same names.
      *
-     * @return how many parameters were replaced
+     * @return how many checkpoint tensors went into the model
      */
     static int apply(LanguageModel model, Path folder) throws IOException {
+        if (check(folder, "--checkpoint") == Kind.ADAPTER) {
+            model.mergeAdapter(folder);
+            try (FileChannel ch = FileChannel.open(folder.resolve(ADAPTER), StandardOpenOption.READ)) {
+                return tensorCount(header(ch, folder.resolve(ADAPTER)));
+            }
+        }
         Path file = folder.resolve(TRAINABLE);
         Map<String, NDArray> params = model.parameters();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             JsonNode header = header(ch, file);
             long dataStart = 8 + read(ch, 0, 8, file).getLong();
-            refuseAdapters(header, folder);
             List<String> unknown = new ArrayList<>();
             for (Iterator<String> it = header.fieldNames(); it.hasNext();) {
                 String name = it.next();
@@ -119,6 +169,11 @@ final class CheckpointWeights {
             }
             return replaced;
         }
+    }
+
+    private static int tensorCount(JsonNode header) {
+        int n = header.size();
+        return header.has("__metadata__") ? n - 1 : n;
     }
 
     private static void copy(String name, JsonNode t, NDArray param, FileChannel ch, long dataStart, Path file)

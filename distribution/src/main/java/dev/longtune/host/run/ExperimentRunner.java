@@ -108,8 +108,10 @@ public final class ExperimentRunner {
                         (System.nanoTime() - t0) / 1e9);
                 if (checkpoint != null) {
                     int n = CheckpointWeights.apply(model, checkpoint);
-                    console.printf(Locale.ROOT, "Checkpoint %s: %d trained tensors written over the model%n",
-                            checkpoint, n);
+                    boolean merged = CheckpointWeights.check(checkpoint, "--checkpoint")
+                            == CheckpointWeights.Kind.ADAPTER;
+                    console.printf(Locale.ROOT, "Checkpoint %s: %d trained tensors %s%n", checkpoint, n,
+                            merged ? "(a PEFT adapter) merged into the model" : "written over the model");
                     manifest.put("checkpoint", Map.of("path", checkpoint.toAbsolutePath().toString(), "files",
                             fileChecksums(checkpoint), "tensors", n));
                 }

@@ -36,10 +36,13 @@ import java.util.stream.Stream;
  *
  * <pre>
  *   checkpoints/step-&lt;N&gt;/
- *     trainable.safetensors   the trainable tensors by parameter name (F32; see {@link TensorFile})
+ *     trainable.safetensors   the trainable tensors by parameter name (F32; see {@link TensorFile} and
+ *                             {@link #trainableMetadata})
  *     optimizer.safetensors   AdamW moments: "&lt;name&gt;.exp_avg" and "&lt;name&gt;.exp_avg_sq" (torch's names)
  *     state.json              {@link CheckpointState}: step, optimiser step count, data position, seed and RNG scheme,
  *                             loss history, metric window, config hash and fingerprint
+ *     ...                     files the trainable strategy adds ({@link ExtraFiles}): an adapter strategy makes the
+ *                             folder a PEFT adapter folder too (adapter_config.json, adapter_model.safetensors)
  * </pre>
  *
  * <p><b>Atomicity.</b> A checkpoint is written into {@code step-<N>.tmp/}, every file forced to disk, {@code state.json}
@@ -112,12 +115,33 @@ public final class Checkpoints {
     }
 
     /**
+     * Files a checkpoint folder gets beside the tensors and the state, so it can be used without the training
+     * plugin (see {@code TrainableStrategy.Prepared.writeCheckpointFiles}). They are written into the temporary
+     * folder after {@link #TRAINABLE} and {@link #OPTIMIZER} and before {@link #STATE}, so they are part of the
+     * atomic publish: a complete {@code step-N} always has them.
+     */
+    @FunctionalInterface
+    public interface ExtraFiles {
+        ExtraFiles NONE = folder -> {};
+
+        /** Writes into {@code folder}, which already holds {@link #TRAINABLE}; every file must be forced to disk. */
+        void write(Path folder) throws IOException;
+    }
+
+    /** As {@link #save(CheckpointState, Map, AdamW.State, ExtraFiles)} without extra files. */
+    public Path save(CheckpointState state, Map<String, NDArray> trainable, AdamW.State optimiser)
+            throws IOException {
+        return save(state, trainable, optimiser, ExtraFiles.NONE);
+    }
+
+    /**
      * Writes a checkpoint atomically (see the class comment) and returns its folder. An existing checkpoint of the
      * same step (left by an abandoned run) is replaced.
      *
      * @param trainable the trainable parameters, read here (their values are copied out, nothing is modified)
+     * @param extra files the strategy adds to the folder, inside the atomic write
      */
-    public Path save(CheckpointState state, Map<String, NDArray> trainable, AdamW.State optimiser)
+    public Path save(CheckpointState state, Map<String, NDArray> trainable, AdamW.State optimiser, ExtraFiles extra)
             throws IOException {
         Files.createDirectories(dir);
         removeLeftovers();
@@ -125,7 +149,7 @@ public final class Checkpoints {
         Path tmp = dir.resolve("step-" + state.step() + ".tmp");
         Files.createDirectories(tmp);
 
-        Map<String, String> meta = Map.of("format", FORMAT, "step", Long.toString(state.step()));
+        Map<String, String> meta = trainableMetadata(state.step());
         Map<String, long[]> shapes = new LinkedHashMap<>();
         trainable.forEach((n, p) -> shapes.put(n, p.getShape().getShape()));
         TensorFile.write(tmp.resolve(TRAINABLE), shapes, n -> trainable.get(n).toFloatArray(), meta);
@@ -145,6 +169,7 @@ public final class Checkpoints {
         Map<String, String> optMeta = Map.of("format", FORMAT, "optimizer", "adamw",
                 "step", Long.toString(optimiser.step()));
         TensorFile.write(tmp.resolve(OPTIMIZER), moments, values::get, optMeta);
+        extra.write(tmp);
 
         try (FileChannel ch = FileChannel.open(tmp.resolve(STATE), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -164,6 +189,15 @@ public final class Checkpoints {
         }
         forceDirectory(dir);
         return target;
+    }
+
+    /**
+     * The {@code __metadata__} of {@link #TRAINABLE}: {@code format: pt} as every PyTorch safetensors file (so that
+     * the file also serves as a PEFT {@code adapter_model.safetensors}: transformers refuses other formats), and
+     * which checkpoint layout and step it belongs to.
+     */
+    public static Map<String, String> trainableMetadata(long step) {
+        return Map.of("format", "pt", "checkpoint_format", FORMAT, "step", Long.toString(step));
     }
 
     /** Deletes the oldest complete checkpoints so that at most {@code keep} remain ({@code keep <= 0}: keep all). */

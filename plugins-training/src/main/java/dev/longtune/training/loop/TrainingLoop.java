@@ -73,6 +73,7 @@ public final class TrainingLoop {
     /** Dynamic loss scaling, only when the model holds float16 weights; null otherwise. */
     private DynamicLossScaler scaler;
     private Supplier<DynamicLossScaler> scalerFactory = DynamicLossScaler::new;
+    private Checkpoints.ExtraFiles checkpointFiles = Checkpoints.ExtraFiles.NONE;
 
     public TrainingLoop(TrainingConfig config, RunContext ctx) {
         this.config = config;
@@ -85,6 +86,15 @@ public final class TrainingLoop {
      */
     public TrainingLoop withLossScaler(Supplier<DynamicLossScaler> factory) {
         this.scalerFactory = factory;
+        return this;
+    }
+
+    /**
+     * Files every checkpoint folder also gets (the strategy's {@code Prepared::writeCheckpointFiles}: an adapter
+     * strategy's PEFT {@code adapter_config.json}, so a checkpoint can be evaluated with {@code --checkpoint}).
+     */
+    public TrainingLoop withCheckpointFiles(Checkpoints.ExtraFiles files) {
+        this.checkpointFiles = files;
         return this;
     }
 
@@ -312,7 +322,7 @@ public final class TrainingLoop {
                             scaler == null ? null : scaler.scale(),
                             scaler == null ? null : scaler.state().growthTracker(),
                             scaler == null ? null : scaler.skipped());
-                    lastGood = checkpoints.save(state, masters.masters(), optimiser.exportState());
+                    lastGood = checkpoints.save(state, masters.masters(), optimiser.exportState(), checkpointFiles);
                     checkpoints.prune(config.keepCheckpoints());
                     ctx.metrics().record("checkpoints", Map.of("event", "saved", "step", s + 1, "path",
                             lastGood.toString()));

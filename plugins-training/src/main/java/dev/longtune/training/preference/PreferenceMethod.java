@@ -212,6 +212,7 @@ public final class PreferenceMethod implements FineTuningMethod {
             Metrics metrics = new Metrics(job.context().metrics(), total, job.training().logEvery());
             LossFunction<PairBatch> loss = lossFunction(prepared, ref, onTheFly, metrics);
             TrainingOutcome out = new TrainingLoop(job.training(), job.context())
+                    .withCheckpointFiles(prepared::writeCheckpointFiles)
                     .run(model, prepared.trainable(), prepared.learningRateScale(), source, evalBatches, loss);
             metrics.flushEval(total);
             if (prepared.hasFrozenBase()) {

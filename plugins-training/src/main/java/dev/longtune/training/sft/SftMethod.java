@@ -177,6 +177,7 @@ public final class SftMethod implements FineTuningMethod {
         try (TrainableStrategy.Prepared prepared = options.strategy().prepare(model, job.context())) {
             Map<String, NDArray> trainable = prepared.trainable();
             TrainingOutcome out = new TrainingLoop(job.training(), job.context())
+                    .withCheckpointFiles(prepared::writeCheckpointFiles)
                     .run(model, trainable, prepared.learningRateScale(), source, evalBatches,
                             loss(options.auxLoss(), auxLog, stepEnds));
             Map<String, Double> extra = new LinkedHashMap<>(out.extra());

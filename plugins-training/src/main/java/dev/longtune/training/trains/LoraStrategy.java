@@ -16,11 +16,16 @@ import dev.longtune.api.LanguageModel;
 import dev.longtune.api.LinearLayer;
 import dev.longtune.api.LongtuneException;
 import dev.longtune.api.RunContext;
+import dev.longtune.training.checkpoint.Checkpoints;
+import dev.longtune.training.checkpoint.TensorFile;
 import dev.longtune.training.quant.Nf4;
 import dev.longtune.training.quant.Nf4Tensor;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -501,10 +506,52 @@ public final class LoraStrategy implements TrainableStrategy {
             for (Map.Entry<String, NDArray> e : extras.entrySet()) {
                 tensors.put(PREFIX + e.getKey(), e.getValue()); // modules_to_save, PEFT's saved key layout
             }
-            dev.longtune.training.checkpoint.TensorFile.write(directory.resolve("adapter_model.safetensors"), tensors,
-                    Map.of("format", "pt"));
+            TensorFile.write(directory.resolve("adapter_model.safetensors"), tensors, Map.of("format", "pt"));
             Files.writeString(directory.resolve("adapter_config.json"),
                     JSON.writeValueAsString(adapterConfig(adapters, extras)) + "\n");
+        }
+
+        /**
+         * A checkpoint becomes a PEFT adapter folder too: the {@code adapter_config.json} of {@link #export}, and
+         * {@code adapter_model.safetensors} holding the checkpoint's own tensor values. Without extra trainables the
+         * checkpoint's {@code trainable.safetensors} already holds exactly PEFT's keys
+         * ({@code base_model.model.<module>.lora_A.weight} …), so the adapter file is a hard link to it (no extra
+         * disk; a copy where the file system has no links). With LongLoRA's trainable embeddings and norms, which the
+         * checkpoint keeps under their Hugging Face names for resuming, the adapter file is written with those under
+         * PEFT's {@code modules_to_save} keys, as {@link #export} names them.
+         */
+        @Override
+        public void writeCheckpointFiles(Path folder) throws IOException {
+            Path trainableFile = folder.resolve(Checkpoints.TRAINABLE);
+            Path adapterFile = folder.resolve("adapter_model.safetensors");
+            if (extras.isEmpty()) {
+                try {
+                    Files.createLink(adapterFile, trainableFile);
+                } catch (UnsupportedOperationException | IOException e) {
+                    Files.copy(trainableFile, adapterFile, StandardCopyOption.REPLACE_EXISTING);
+                    force(adapterFile);
+                }
+            } else {
+                Map<String, TensorFile.Tensor> saved = TensorFile.read(trainableFile);
+                Map<String, long[]> shapes = new LinkedHashMap<>();
+                Map<String, String> source = new LinkedHashMap<>();
+                saved.forEach((name, t) -> {
+                    String key = extras.containsKey(name) ? PREFIX + name : name;
+                    shapes.put(key, t.shape());
+                    source.put(key, name);
+                });
+                TensorFile.write(adapterFile, shapes,
+                        key -> saved.get(source.get(key)).data(), Map.of("format", "pt"));
+            }
+            Path configFile = folder.resolve("adapter_config.json");
+            Files.writeString(configFile, JSON.writeValueAsString(adapterConfig(adapters, extras)) + "\n");
+            force(configFile);
+        }
+
+        private static void force(Path file) throws IOException {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
         }
 
         @Override

@@ -64,6 +64,16 @@ public interface TrainableStrategy {
          */
         void export(Path directory) throws IOException;
 
+        /**
+         * Adds to a checkpoint folder ({@code <output>/checkpoints/step-N}, still the temporary one, already holding
+         * {@code trainable.safetensors}) what makes it usable without the training plugin. Nothing for
+         * {@code full}/{@code freeze}: their trainables are model parameters under Hugging Face names. Adapter
+         * strategies make the folder a PEFT adapter folder as well ({@code adapter_config.json} and
+         * {@code adapter_model.safetensors}), so {@code longtune eval --checkpoint} merges it like the run's
+         * {@code adapter/}. Every file written must be forced to disk (the checkpoint is published atomically).
+         */
+        default void writeCheckpointFiles(Path folder) throws IOException {}
+
         /** Folds adapters into the base weights (no-op for full/freeze), so {@code model.save} writes a merged model. */
         default void merge() {}
 
