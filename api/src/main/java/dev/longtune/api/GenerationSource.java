@@ -23,21 +23,37 @@ public interface GenerationSource {
         return records -> {
             List<GeneratedText> out = new ArrayList<>(records.size());
             for (DataRecord r : records) {
-                PromptCompletion pc = context.format(r);
-                int[] ids = model.tokenizer().encodeWithBos(pc.prompt());
-                int budget = Math.max(1, model.contextLength() - options.maxNewTokens());
-                int[] kept = PromptTruncation.middle(ids, budget);
-                Generation g = model.generate(kept, options, LanguageModel.TokenListener.NONE);
-                int n = g.tokenIds().length;
-                if (n > 0 && options.stopAtEos() && model.tokenizer().eosId().isPresent()
-                        && g.tokenIds()[n - 1] == model.tokenizer().eosId().getAsInt()) {
-                    n--;
-                }
-                int[] answer = java.util.Arrays.copyOf(g.tokenIds(), n);
-                out.add(new GeneratedText(r, pc.prompt(), pc.completion(), model.tokenizer().decode(answer),
-                        kept.length, g.tokenIds().length, kept.length < ids.length));
+                out.add(answer(model, context, options, r, null).text());
             }
             return out;
         };
+    }
+
+    /** One record's answer, with the decoding run behind it (its timing, its raw ids). */
+    record Answer(GeneratedText text, Generation generation) {}
+
+    /**
+     * The model's answer to one record: the prompt from {@code context.format}, BOS added, cut in the middle to the
+     * context window minus {@code options.maxNewTokens()} (and to {@code maxPromptTokens} when given: what training
+     * saw with {@code data.max_prompt_length}), decoded with {@code options}, a final EOS left out of the text.
+     */
+    static Answer answer(LanguageModel model, RunContext context, GenerationOptions options, DataRecord record,
+            Integer maxPromptTokens) {
+        PromptCompletion pc = context.format(record);
+        int[] ids = model.tokenizer().encodeWithBos(pc.prompt());
+        int budget = Math.max(1, model.contextLength() - options.maxNewTokens());
+        if (maxPromptTokens != null) {
+            budget = Math.min(budget, maxPromptTokens);
+        }
+        int[] kept = PromptTruncation.middle(ids, budget);
+        Generation g = model.generate(kept, options, LanguageModel.TokenListener.NONE);
+        int n = g.tokenIds().length;
+        if (n > 0 && options.stopAtEos() && model.tokenizer().eosId().isPresent()
+                && g.tokenIds()[n - 1] == model.tokenizer().eosId().getAsInt()) {
+            n--;
+        }
+        String output = model.tokenizer().decode(java.util.Arrays.copyOf(g.tokenIds(), n));
+        return new Answer(new GeneratedText(record, pc.prompt(), pc.completion(), output, kept.length,
+                g.tokenIds().length, kept.length < ids.length), g);
     }
 }

@@ -3,16 +3,13 @@ package dev.longtune.host.run;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longtune.api.DataRecord;
 import dev.longtune.api.GeneratedText;
-import dev.longtune.api.Generation;
 import dev.longtune.api.GenerationOptions;
 import dev.longtune.api.GenerationSource;
 import dev.longtune.api.LanguageModel;
-import dev.longtune.api.PromptCompletion;
 import dev.longtune.api.RunContext;
 import dev.longtune.api.config.DataConfig;
 import dev.longtune.api.config.ExperimentConfig;
 import dev.longtune.api.config.GenerationConfig;
-import dev.longtune.api.data.PromptTruncation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -141,23 +137,8 @@ public final class HostGenerations implements GenerationSource {
     private record Answer(GeneratedText text, long nanos, double tokensPerSecond) {}
 
     private Answer answer(DataRecord r) {
-        PromptCompletion pc = ctx.format(r);
-        int[] ids = model.tokenizer().encodeWithBos(pc.prompt());
-        int budget = Math.max(1, model.contextLength() - options.maxNewTokens());
-        if (maxPromptLength != null) {
-            budget = Math.min(budget, maxPromptLength);
-        }
-        int[] kept = PromptTruncation.middle(ids, budget);
-        Generation g = model.generate(kept, options, LanguageModel.TokenListener.NONE);
-        int n = g.tokenIds().length;
-        if (n > 0 && options.stopAtEos() && model.tokenizer().eosId().isPresent()
-                && g.tokenIds()[n - 1] == model.tokenizer().eosId().getAsInt()) {
-            n--;
-        }
-        String output = model.tokenizer().decode(Arrays.copyOf(g.tokenIds(), n));
-        GeneratedText t = new GeneratedText(r, pc.prompt(), pc.completion(), output, kept.length,
-                g.tokenIds().length, kept.length < ids.length);
-        return new Answer(t, g.nanos(), g.tokensPerSecond());
+        GenerationSource.Answer a = GenerationSource.answer(model, ctx, options, r, maxPromptLength);
+        return new Answer(a.text(), a.generation().nanos(), a.generation().tokensPerSecond());
     }
 
     /** One line per answer; the file is started afresh by the first answer of the phase (a rerun replaces it). */
