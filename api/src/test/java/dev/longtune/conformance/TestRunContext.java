@@ -24,15 +24,25 @@ public final class TestRunContext implements RunContext, AutoCloseable {
     private final String dataFormat;
     private final NDManager manager = NDManager.newBaseManager(Device.cpu());
     private final Map<String, List<Map<String, Object>>> metrics = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final MetricsSink sink;
 
     public TestRunContext(Path outputDir) {
         this(outputDir, 42L, "auto");
     }
 
     public TestRunContext(Path outputDir, long seed, String dataFormat) {
+        this(outputDir, seed, dataFormat, null);
+    }
+
+    /**
+     * With metric rows sent to {@code sink} instead of kept in memory ({@link #rows} then stays empty): for child
+     * processes that must write real JSONL files, and for long runs whose memory is being measured.
+     */
+    public TestRunContext(Path outputDir, long seed, String dataFormat, MetricsSink sink) {
         this.outputDir = outputDir;
         this.seed = seed;
         this.dataFormat = dataFormat;
+        this.sink = sink;
     }
 
     @Override
@@ -68,6 +78,9 @@ public final class TestRunContext implements RunContext, AutoCloseable {
 
     @Override
     public MetricsSink metrics() {
+        if (sink != null) {
+            return sink;
+        }
         return (stream, row) -> metrics.computeIfAbsent(stream, k -> new ArrayList<>()).add(new LinkedHashMap<>(row));
     }
 

@@ -9,15 +9,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.longtune.api.DataRecord;
 import dev.longtune.api.LanguageModel;
 import dev.longtune.api.ModelLoadRequest;
-import dev.longtune.api.PromptCompletion;
 import dev.longtune.api.RunContext;
 import dev.longtune.api.TrainingJob;
 import dev.longtune.api.TrainingOutcome;
 import dev.longtune.api.config.DataConfig;
 import dev.longtune.api.config.TrainingConfig;
 import dev.longtune.api.data.DataFiles;
-import dev.longtune.api.data.PromptFormats;
 import dev.longtune.conformance.Fixtures;
+import dev.longtune.conformance.TestRunContext;
 import dev.longtune.models.llama.LlamaArchitecture;
 import dev.longtune.training.sft.SftMethod;
 import dev.longtune.training.sft.SftOptions;
@@ -78,8 +77,10 @@ public final class RssBenchmark {
         System.out.println("| step | VmRSS (MB) | Java heap used after GC (MB) |");
         System.out.println("|---:|---:|---:|");
         long t0 = System.nanoTime();
-        try (Ctx ctx = new Ctx(out, samples); LanguageModel model = load(ctx.manager(), dtype)) {
-            ctx.sample(0);
+        RssSampler sampler = new RssSampler(samples);
+        try (TestRunContext ctx = new TestRunContext(out, 42L, "alpaca", sampler);
+                LanguageModel model = load(ctx.manager(), dtype)) {
+            sampler.sample(0);
             TrainingOutcome o = new SftMethod(options).train(new TrainingJob(model, train, List.of(), data, cfg,
                     ctx));
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -132,15 +133,15 @@ public final class RssBenchmark {
         throw new IllegalStateException("no VmRSS in /proc/self/status");
     }
 
-    /** A run context that samples memory at every metric row of the {@code train} stream. */
-    private static final class Ctx implements RunContext, AutoCloseable {
+    /**
+     * Samples memory at every metric row of the {@code train} stream (and at step 0 by hand). Given to the
+     * conformance kit's run context as its metrics sink, so no row is kept in memory during the measured run.
+     */
+    private static final class RssSampler implements RunContext.MetricsSink {
 
-        private final Path out;
         private final List<long[]> samples;
-        private final NDManager manager = NDManager.newBaseManager(Device.cpu());
 
-        Ctx(Path out, List<long[]> samples) {
-            this.out = out;
+        RssSampler(List<long[]> samples) {
             this.samples = samples;
         }
 
@@ -158,53 +159,10 @@ public final class RssBenchmark {
         }
 
         @Override
-        public Path outputDir() {
-            return out;
-        }
-
-        @Override
-        public long seed() {
-            return 42L;
-        }
-
-        @Override
-        public Device device() {
-            return Device.cpu();
-        }
-
-        @Override
-        public NDManager manager() {
-            return manager;
-        }
-
-        @Override
-        public Progress progress(String task, long total, String unit) {
-            return new Progress() {
-                @Override
-                public void advance(long units, Map<String, ?> status) {}
-
-                @Override
-                public void close() {}
-            };
-        }
-
-        @Override
-        public MetricsSink metrics() {
-            return (stream, row) -> {
-                if (stream.equals("train")) {
-                    sample(((Number) row.get("step")).longValue());
-                }
-            };
-        }
-
-        @Override
-        public PromptCompletion format(DataRecord record) {
-            return PromptFormats.format("alpaca", record);
-        }
-
-        @Override
-        public void close() {
-            manager.close();
+        public void record(String stream, Map<String, ?> row) {
+            if (stream.equals("train")) {
+                sample(((Number) row.get("step")).longValue());
+            }
         }
     }
 }

@@ -1,19 +1,16 @@
 package dev.longtune.training.stories;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longtune.api.DataRecord;
 import dev.longtune.api.LanguageModel;
-import dev.longtune.api.PromptCompletion;
 import dev.longtune.api.RunContext;
 import dev.longtune.api.TrainingJob;
 import dev.longtune.api.TrainingOutcome;
 import dev.longtune.api.config.DataConfig;
 import dev.longtune.api.config.TrainingConfig;
-import dev.longtune.api.data.PromptFormats;
+import dev.longtune.conformance.TestRunContext;
 import dev.longtune.training.loop.TrainingLoop;
 import dev.longtune.training.optim.DynamicLossScaler;
 import dev.longtune.training.sft.SftMethod;
@@ -58,7 +55,7 @@ public final class KillResumeChild {
         }
         List<DataRecord> train = Stories.quickstart("train", 40);
         DataConfig data = new DataConfig(null, null, null, "alpaca", 256, null, null);
-        try (Ctx ctx = new Ctx(out, pauseMs); LanguageModel model = Stories.load(ctx.manager())) {
+        try (TestRunContext ctx = context(out, pauseMs); LanguageModel model = Stories.load(ctx.manager())) {
             TrainingOutcome o = new SftMethod(SftOptions.defaults())
                     .train(new TrainingJob(model, train, List.of(), data, config(resume), ctx));
             System.out.println("DONE steps=" + o.steps() + " resumed_from="
@@ -76,7 +73,7 @@ public final class KillResumeChild {
     static final DynamicLossScaler.State FP16_START = new DynamicLossScaler.State(8192, 0, 0);
 
     private static void mixedPrecision(Path out, String resume, long pauseMs) throws Exception {
-        try (Ctx ctx = new Ctx(out, pauseMs); LanguageModel model = Fp16Runs.load(ctx.manager(),
+        try (TestRunContext ctx = context(out, pauseMs); LanguageModel model = Fp16Runs.load(ctx.manager(),
                 DataType.FLOAT16)) {
             Map<String, NDArray> trainable = new LinkedHashMap<>(model.parameters());
             trainable.values().forEach(p -> p.setRequiresGradient(true));
@@ -90,82 +87,37 @@ public final class KillResumeChild {
         }
     }
 
-    private static final class Ctx implements RunContext, AutoCloseable {
+    /** The run context of the child: the conformance kit's, with metric rows appended to real JSONL files. */
+    private static TestRunContext context(Path out, long pauseMs) {
+        return new TestRunContext(out, 42L, "alpaca", jsonlMetrics(out, pauseMs));
+    }
 
-        private static final ObjectMapper JSON = new ObjectMapper();
-        private final Path out;
-        private final long pauseMs;
-        private final NDManager manager = NDManager.newBaseManager(Device.cpu());
-
-        Ctx(Path out, long pauseMs) {
-            this.out = out;
-            this.pauseMs = pauseMs;
-        }
-
-        @Override
-        public Path outputDir() {
-            return out;
-        }
-
-        @Override
-        public long seed() {
-            return 42L;
-        }
-
-        @Override
-        public Device device() {
-            return Device.cpu();
-        }
-
-        @Override
-        public NDManager manager() {
-            return manager;
-        }
-
-        @Override
-        public Progress progress(String task, long total, String unit) {
-            return new Progress() {
-                @Override
-                public void advance(long units, Map<String, ?> status) {}
-
-                @Override
-                public void close() {}
-            };
-        }
-
-        @Override
-        public MetricsSink metrics() {
-            return (stream, row) -> {
-                try {
-                    Path dir = out.resolve("metrics");
-                    Files.createDirectories(dir);
-                    Files.writeString(dir.resolve(stream + ".jsonl"), JSON.writeValueAsString(row) + "\n",
-                            StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                if (stream.equals("train")) {
-                    System.out.println("STEP " + row.get("step") + " " + row.get("loss"));
-                    System.out.flush();
-                    if (pauseMs > 0) {
-                        try {
-                            Thread.sleep(pauseMs);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
+    /**
+     * Appends each row to {@code <out>/metrics/<stream>.jsonl} as the host does, prints train steps for the parent
+     * and, with {@code pauseMs > 0}, pauses after each step so the parent can kill the child mid-run.
+     */
+    private static RunContext.MetricsSink jsonlMetrics(Path out, long pauseMs) {
+        ObjectMapper json = new ObjectMapper();
+        return (stream, row) -> {
+            try {
+                Path dir = out.resolve("metrics");
+                Files.createDirectories(dir);
+                Files.writeString(dir.resolve(stream + ".jsonl"), json.writeValueAsString(row) + "\n",
+                        StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (stream.equals("train")) {
+                System.out.println("STEP " + row.get("step") + " " + row.get("loss"));
+                System.out.flush();
+                if (pauseMs > 0) {
+                    try {
+                        Thread.sleep(pauseMs);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
                     }
                 }
-            };
-        }
-
-        @Override
-        public PromptCompletion format(DataRecord record) {
-            return PromptFormats.format("alpaca", record);
-        }
-
-        @Override
-        public void close() {
-            manager.close();
-        }
+            }
+        };
     }
 }

@@ -148,37 +148,4 @@ class AdapterCheckpointFilesTest {
         return new LlamaArchitecture().loadLlama(
                 new ModelLoadRequest(dir, config, extension, DataType.FLOAT32, Device.cpu(), parent));
     }
-
-    /** LongLoRA's trainables without its attention: embeddings and norms train on top of the adapters. */
-    private record EmbedNormExtension() implements ContextExtension {
-        @Override
-        public String name() {
-            return "embed-norm-test";
-        }
-
-        @Override
-        public dev.longtune.api.RopeScaling ropeScaling(dev.longtune.api.RopeParameters rope) {
-            return dev.longtune.api.RopeScaling.none(rope);
-        }
-
-        @Override
-        public int extendedMaxPositions(int originalMaxPositions) {
-            return originalMaxPositions;
-        }
-
-        @Override
-        public Map<String, Object> hfRopeScaling(dev.longtune.api.RopeParameters rope) {
-            return Map.of();
-        }
-
-        @Override
-        public dev.longtune.api.AttentionPattern attention(boolean training) {
-            return dev.longtune.api.AttentionPattern.CAUSAL;
-        }
-
-        @Override
-        public List<String> trainableParameters() {
-            return List.of("embed", "norm");
-        }
-    }
 }

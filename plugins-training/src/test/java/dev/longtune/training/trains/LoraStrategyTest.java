@@ -397,39 +397,6 @@ class LoraStrategyTest {
         }
     }
 
-    /** LongLoRA's recipe: LoRA plus the extension's embed/norm trainables, saved as PEFT modules_to_save. */
-    private record EmbedNormExtension() implements dev.longtune.api.ContextExtension {
-        @Override
-        public String name() {
-            return "embed-norm-test";
-        }
-
-        @Override
-        public dev.longtune.api.RopeScaling ropeScaling(dev.longtune.api.RopeParameters rope) {
-            return dev.longtune.api.RopeScaling.none(rope);
-        }
-
-        @Override
-        public int extendedMaxPositions(int originalMaxPositions) {
-            return originalMaxPositions;
-        }
-
-        @Override
-        public Map<String, Object> hfRopeScaling(dev.longtune.api.RopeParameters rope) {
-            return Map.of();
-        }
-
-        @Override
-        public dev.longtune.api.AttentionPattern attention(boolean training) {
-            return dev.longtune.api.AttentionPattern.CAUSAL;
-        }
-
-        @Override
-        public List<String> trainableParameters() {
-            return List.of("embed", "norm");
-        }
-    }
-
     @Test
     void contextExtensionTrainablesJoinTheAdaptersAndExportAsModulesToSave() throws Exception {
         try (TestRunContext ctx = new TestRunContext(tmp, 42L, "alpaca")) {
